@@ -1,0 +1,12 @@
+//! Syncline's engine: an offline-first object database on SQLite.
+//!
+//! Modules, one per concept (see `DESIGN.md`): [`value`], [`schema`], [`storage`], [`query`],
+//! [`changes`], [`sync`].
+
+pub mod schema;
+pub mod value;
+
+pub use schema::{Collection, IndexKind, ObjectSchema, Property, PropertyType, Schema};
+pub use value::{
+    Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, Uuid, Value, ValueError,
+};
