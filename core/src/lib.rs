@@ -3,7 +3,11 @@
 //! Modules, one per concept (see `DESIGN.md`): [`value`], [`schema`], [`storage`], [`query`],
 //! [`changes`], [`sync`].
 
+pub mod changes;
+pub mod query;
 pub mod schema;
+pub mod storage;
+pub mod sync;
 pub mod value;
 
 pub use schema::{Collection, IndexKind, ObjectSchema, Property, PropertyType, Schema};

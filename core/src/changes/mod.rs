@@ -1,0 +1,1 @@
+//! Change notifications: observers of query results and of single objects, and their change sets.

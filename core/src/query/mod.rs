@@ -1,0 +1,1 @@
+//! Realm Query Language: parser, AST, in-memory evaluator.

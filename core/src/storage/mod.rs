@@ -1,0 +1,1 @@
+//! SQLite storage: table layout, transactions, migrations, objects, query execution.

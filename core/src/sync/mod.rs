@@ -1,0 +1,1 @@
+//! Sync-ready data: hybrid logical clocks, changeset instructions, the outbox, and merge rules.
