@@ -10,7 +10,9 @@ pub mod storage;
 pub mod sync;
 pub mod value;
 
-pub use schema::{Collection, IndexKind, ObjectSchema, Property, PropertyType, Schema};
+pub use schema::{
+    Collection, IndexKind, ObjectSchema, Presentation, Property, PropertyType, Schema, SchemaError,
+};
 pub use value::{
     Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, Uuid, Value, ValueError,
 };
