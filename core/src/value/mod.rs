@@ -6,6 +6,13 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod bson_conv;
+pub(crate) mod compare;
+mod ejson;
+mod iso8601;
+
+pub use ejson::{document_from_extended_json, document_to_extended_json, ValueHint};
+
 pub use bson::oid::ObjectId;
 pub use uuid::Uuid;
 
@@ -29,6 +36,14 @@ pub enum ValueError {
         expected: String,
         /// The type of the value given.
         found: String,
+    },
+    /// Extended JSON (or BSON) that does not denote a value of the expected type.
+    #[error("invalid Extended JSON for {context}: {reason}")]
+    ExtendedJson {
+        /// Where the value was: a property path such as `Item.tags[2]`, or the expected type.
+        context: String,
+        /// What was wrong.
+        reason: String,
     },
 }
 
@@ -77,6 +92,18 @@ impl Timestamp {
             seconds,
             nanos: nanos as i32,
         }
+    }
+}
+
+impl Timestamp {
+    /// Parses ISO-8601 (`2024-01-01T00:00:00.123456789Z`, offsets and pre-epoch allowed).
+    pub fn parse_iso8601(text: &str) -> Result<Self, ValueError> {
+        iso8601::parse(text)
+    }
+
+    /// ISO-8601 in UTC with 3, 6 or 9 fractional digits, whichever is exact.
+    pub fn to_iso8601(&self) -> String {
+        iso8601::format(self)
     }
 }
 
