@@ -813,19 +813,12 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::schema::IndexKind;
 
     fn prop(name: &str, ty: PropertyType, collection: Collection, optional: bool) -> Property {
-        Property {
-            name: name.into(),
-            ty,
-            collection,
-            optional,
-            index: IndexKind::None,
-            object_type: None,
-            origin_property: None,
-            default: None,
-        }
+        let mut p = Property::new(name, ty);
+        p.collection = collection;
+        p.optional = optional;
+        p
     }
 
     #[test]
