@@ -7,8 +7,10 @@
 
 mod ejson;
 mod json;
+mod json_schema;
 mod validate;
 
+pub use json_schema::{JsonSchemaExport, JsonSchemaImport, JsonSchemaOptions, MappingNote};
 pub use validate::{is_reserved_field_name, MAX_CLASS_NAME_BYTES, MAX_PROPERTY_NAME_BYTES};
 
 use crate::value::Value;
@@ -69,6 +71,14 @@ pub enum SchemaError {
         /// The property.
         property: String,
         /// Which rule it breaks.
+        reason: String,
+    },
+    /// An App Services JSON Schema cannot be read, or a class cannot be written as one.
+    #[error("JSON Schema at {path}: {reason}")]
+    JsonSchema {
+        /// Where in the document: `Title.properties.name.items.bsonType`.
+        path: String,
+        /// What was wrong.
         reason: String,
     },
     /// A class-level rule is broken (primary key, embedded, asymmetric).
