@@ -561,114 +561,13 @@ fn apply_options(
     Ok(())
 }
 
-/// A default value given in JSON, typed by the property it belongs to. Plain JSON numbers,
-/// strings and booleans take the property's type; other types use Extended JSON.
+/// A default value given in (Extended) JSON, typed by the property it belongs to: plain JSON
+/// numbers, strings and booleans take the property's type, other types use Extended JSON.
 fn default_from_json(p: &Property, json: &Json) -> Result<Value, String> {
-    if json.is_null() {
-        return Ok(Value::Null);
+    if p.is_link() || p.is_computed() {
+        return Err("links, embedded objects and backlinks cannot have a default".into());
     }
-    match (p.collection, json) {
-        (Collection::Single, _) => scalar_from_json(p.ty, json),
-        (Collection::List, Json::Array(items)) => items
-            .iter()
-            .map(|v| element_from_json(p.ty, v))
-            .collect::<Result<_, _>>()
-            .map(Value::List),
-        (Collection::Set, Json::Array(items)) => items
-            .iter()
-            .map(|v| element_from_json(p.ty, v))
-            .collect::<Result<_, _>>()
-            .map(Value::Set),
-        (Collection::Dictionary, Json::Object(map)) => map
-            .iter()
-            .map(|(k, v)| Ok((k.clone(), element_from_json(p.ty, v)?)))
-            .collect::<Result<_, String>>()
-            .map(Value::Dictionary),
-        (collection, other) => Err(format!(
-            "a {} default must be a JSON {}, got {}",
-            collection.name().unwrap_or("collection"),
-            if collection == Collection::Dictionary {
-                "object"
-            } else {
-                "array"
-            },
-            json_kind(other)
-        )),
-    }
-}
-
-fn element_from_json(ty: PropertyType, json: &Json) -> Result<Value, String> {
-    if json.is_null() {
-        Ok(Value::Null)
-    } else {
-        scalar_from_json(ty, json)
-    }
-}
-
-fn scalar_from_json(ty: PropertyType, json: &Json) -> Result<Value, String> {
-    let value = match (ty, json) {
-        (PropertyType::Object | PropertyType::LinkingObjects, _) => {
-            return Err("links and embedded objects cannot have a default".into())
-        }
-        (PropertyType::Bool, Json::Bool(b)) => Value::Bool(*b),
-        (PropertyType::String, Json::String(s)) => Value::String(s.clone()),
-        (PropertyType::Int, Json::Number(n)) => {
-            Value::Int(n.as_i64().ok_or("an int default must be a whole number")?)
-        }
-        (PropertyType::Double, Json::Number(n)) => Value::Double(n.as_f64().ok_or("not a number")?),
-        (PropertyType::Float, Json::Number(n)) => {
-            Value::Float(n.as_f64().ok_or("not a number")? as f32)
-        }
-        (PropertyType::Mixed, Json::Number(n)) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Double(n.as_f64().ok_or("not a number")?),
-        },
-        (PropertyType::Mixed, Json::Bool(b)) => Value::Bool(*b),
-        (PropertyType::Mixed, Json::String(s)) => Value::String(s.clone()),
-        (ty, json) => {
-            let value = extended_json(json)?;
-            coerce(ty, value)?
-        }
-    };
-    Ok(value)
-}
-
-/// `value` as a value of type `ty` (numbers widen or narrow as the SDKs do for defaults).
-fn coerce(ty: PropertyType, value: Value) -> Result<Value, String> {
-    let ok = match (ty, &value) {
-        (PropertyType::Mixed, Value::Link(_)) => {
-            return Err("a mixed default cannot be a link".into())
-        }
-        (PropertyType::Mixed, _) => true,
-        (PropertyType::Float, Value::Double(d)) => return Ok(Value::Float(*d as f32)),
-        (PropertyType::Float, Value::Int(i)) => return Ok(Value::Float(*i as f32)),
-        (PropertyType::Double, Value::Int(i)) => return Ok(Value::Double(*i as f64)),
-        (PropertyType::Bool, Value::Bool(_))
-        | (PropertyType::Int, Value::Int(_))
-        | (PropertyType::Float, Value::Float(_))
-        | (PropertyType::Double, Value::Double(_))
-        | (PropertyType::String, Value::String(_))
-        | (PropertyType::Binary, Value::Binary(_))
-        | (PropertyType::Date, Value::Date(_))
-        | (PropertyType::ObjectId, Value::ObjectId(_))
-        | (PropertyType::Uuid, Value::Uuid(_))
-        | (PropertyType::Decimal128, Value::Decimal(_)) => true,
-        _ => false,
-    };
-    if ok {
-        Ok(value)
-    } else {
-        Err(format!(
-            "a {} value is not a {}",
-            value.type_name(),
-            ty.name()
-        ))
-    }
-}
-
-/// Decodes one Extended JSON value (the subset a schema default needs).
-fn extended_json(json: &Json) -> Result<Value, String> {
-    super::ejson::decode(json)
+    Value::from_extended_json(json, p).map_err(|e| e.to_string())
 }
 
 /// A default value in the JSON form `default_from_json` reads back.
@@ -688,7 +587,7 @@ fn default_to_json(value: &Value) -> Json {
                 .map(|(k, v)| (k.clone(), default_to_json(v)))
                 .collect(),
         ),
-        other => super::ejson::encode(other),
+        other => other.to_extended_json(),
     }
 }
 
@@ -947,7 +846,10 @@ mod tests {
                 "'indexed' must be",
             ),
             (json!({"type": "int", "default": "zero"}), "'default'"),
-            (json!({"type": "int", "default": 1.5}), "whole number"),
+            (
+                json!({"type": "int", "default": 1.5}),
+                "not a 64-bit integer",
+            ),
             (json!({"type": "int", "mapTo": "q"}), "renaming"),
             (
                 json!({"type": "int", "colour": "red"}),

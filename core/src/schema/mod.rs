@@ -5,7 +5,6 @@
 //!   product docs (`{name, properties: {_id: 'objectId'}, primaryKey: '_id'}`).
 //! - [`Schema::validate`]: Realm's rules, plus Atlas Device Sync's for synced schemas.
 
-mod ejson;
 mod json;
 mod json_schema;
 mod validate;
