@@ -1,0 +1,306 @@
+//! The bound query: a parsed query resolved against a [`Schema`](crate::Schema), the form both
+//! evaluation paths consume (the in-memory evaluator in [`super::eval`] and the storage
+//! layer's SQL compiler).
+//!
+//! Binding has already checked every name and type, substituted the `$n` arguments and typed
+//! every literal, so a consumer never needs the schema again except for the names recorded here.
+//!
+//! # Shape (stable; the SQL compiler depends on it)
+//!
+//! A [`BoundQuery`] is a [`Predicate`] over the objects of one class plus the
+//! SORT/DISTINCT/LIMIT [`Modifier`]s in written order.
+//!
+//! A [`Path`] is evaluated from one object and yields zero or more *items* (values or objects):
+//! - [`Step::Property`] reads a property of each current object. A link (to-one) yields the
+//!   target object (none when null; a path through a null link reads as `null`); a collection
+//!   yields its elements (links: the target objects; dictionaries: the values) unless the next
+//!   step is [`Step::Key`], [`Step::Index`], [`Step::Keys`] or [`Step::Values`], which take the
+//!   collection as a whole.
+//! - [`Step::Backlinks`] yields the objects of `origin_class` whose `origin_property` links to
+//!   the current object (once per link), [`Step::AllBacklinks`] those of every linking property.
+//! - [`Step::Aggregate`] replaces each current item by one value computed over the items that
+//!   its `over` steps yield from it (`items.@avg.priority` is `Aggregate{Avg, [items, priority]}`;
+//!   `links.dict.@max` is `[links, Aggregate{Max, [dict]}]`).
+//! - [`Step::Length`] and [`Step::Type`] map each value to its length / type name.
+//!
+//! [`Path::multi`] says whether the path can yield more than one item (it crosses a to-many
+//! step outside an aggregate). A comparison with a multi-valued side applies its
+//! [`Quantifier`] to that side's items (implicitly `Any`). When both sides are multi-valued and
+//! the quantifier is implicit, the two item lists are compared element-wise (same length, every
+//! pair satisfies the operator; `!=` is the negation of `==`).
+
+use crate::schema::{Collection, PropertyType};
+use crate::value::Value;
+
+/// A query bound to a class of a schema, ready to evaluate or compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundQuery {
+    /// The class whose objects are filtered.
+    pub class: String,
+    /// The filter.
+    pub predicate: Predicate,
+    /// SORT, DISTINCT and LIMIT clauses, applied in this order to the matches in natural
+    /// (insertion) order; see [`super::eval::apply_modifiers`].
+    pub modifiers: Vec<Modifier>,
+}
+
+/// A boolean condition on one object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predicate {
+    /// `TRUEPREDICATE`.
+    True,
+    /// `FALSEPREDICATE`.
+    False,
+    /// All of these hold.
+    And(Vec<Predicate>),
+    /// At least one of these holds.
+    Or(Vec<Predicate>),
+    /// This does not hold.
+    Not(Box<Predicate>),
+    /// A comparison of two expressions.
+    Compare(Comparison),
+    /// Full-text search (`prop TEXT 'terms'`) on a string property with a full-text index.
+    FullText {
+        /// The string property (a single value, reached through to-one links at most).
+        path: Path,
+        /// The parsed search terms.
+        query: FullTextQuery,
+    },
+}
+
+/// `left op right`, with a quantifier for a multi-valued side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// How a multi-valued side's items combine: `ANY` (also the implicit default), `ALL`,
+    /// `NONE`.
+    pub quantifier: Quantifier,
+    /// Whether the query spelled the quantifier (`ANY x == 1`) rather than implying it; an
+    /// implicit quantifier between two multi-valued sides means element-wise comparison.
+    pub explicit_quantifier: bool,
+    /// The left operand.
+    pub left: Expr,
+    /// The operator.
+    pub op: CompareOp,
+    /// The `[c]` modifier: compare strings case-insensitively.
+    pub case_insensitive: bool,
+    /// The right operand.
+    pub right: Expr,
+}
+
+/// `ANY`/`SOME`, `ALL`, `NONE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantifier {
+    /// At least one item satisfies the comparison.
+    Any,
+    /// Every item does (true for no items).
+    All,
+    /// No item does.
+    None,
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `==`, `=`.
+    Eq,
+    /// `!=`, `<>`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `<=`, `=<`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`, `=>`.
+    Ge,
+    /// `BEGINSWITH`: left starts with right.
+    BeginsWith,
+    /// `ENDSWITH`.
+    EndsWith,
+    /// `CONTAINS`: right is a substring of left.
+    Contains,
+    /// `LIKE`: right is a wildcard pattern (`*` any run, `?` one character).
+    Like,
+    /// `IN`: left equals one of right's items (right is a list or a multi-valued path).
+    In,
+}
+
+/// An operand of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A literal or an argument, typed for the other operand (a number compared with a
+    /// `float` property is a `Value::Float`, with a `decimal128` one a `Value::Decimal`).
+    Constant(Value),
+    /// A constant list (`{1, 2}` or a list argument); always multi-valued.
+    List(Vec<Value>),
+    /// A key path from the current object.
+    Path(Path),
+    /// Arithmetic on numbers.
+    Arithmetic {
+        /// `+ - * /`.
+        op: ArithOp,
+        /// Left operand.
+        left: Box<Expr>,
+        /// Right operand.
+        right: Box<Expr>,
+    },
+    /// `SUBQUERY(collection, $x, predicate).@count`: how many objects of the collection match.
+    SubqueryCount {
+        /// The to-many path to the objects (a list/set of links, or backlinks).
+        collection: Path,
+        /// The class of those objects; `predicate` is evaluated on each of them.
+        class: String,
+        /// The condition on each object (its paths start at that object).
+        predicate: Box<Predicate>,
+    },
+}
+
+/// An arithmetic operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`.
+    Add,
+    /// `-`.
+    Sub,
+    /// `*`.
+    Mul,
+    /// `/`.
+    Div,
+}
+
+/// A key path, evaluated from one object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// Whether the path can yield several items.
+    pub multi: bool,
+    /// The type of the values the path yields (`Mixed` when unknown); `Object` when it yields
+    /// objects (of class [`Path::object_class`]).
+    pub value_type: PropertyType,
+    /// For a path yielding objects: their class.
+    pub object_class: Option<String>,
+}
+
+/// One step of a [`Path`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// A stored property of the current object.
+    Property(PropertyStep),
+    /// The objects of `origin_class` linking to the current object through `origin_property`
+    /// (a `@links.Class.property` path or a linking-objects property).
+    Backlinks {
+        /// The class of the linking objects.
+        origin_class: String,
+        /// The link property (to-one, list, set or dictionary of links) in `origin_class`.
+        origin_property: String,
+    },
+    /// The objects of every class/property linking to the current object (`@links`, only
+    /// under `@count`); the schema's linking properties are listed.
+    AllBacklinks {
+        /// `(origin_class, origin_property)` pairs.
+        sources: Vec<(String, String)>,
+    },
+    /// The value at a key of the current dictionary (`dict['key']`, `dict.key`); `null` when
+    /// the key is absent.
+    Key(String),
+    /// The element at a position of the current list; nothing when out of range.
+    Index(ListIndex),
+    /// The keys of the current dictionary (`@keys`), as strings, in key order.
+    Keys,
+    /// All values of the current collection (`@values`, `[*]`).
+    Values,
+    /// An aggregate over what `over` yields from each current item.
+    Aggregate {
+        /// `@count`/`@size`, `@sum`, `@avg`, `@min`, `@max`.
+        op: AggregateOp,
+        /// Steps from the current item to the collection and into the aggregated property.
+        over: Vec<Step>,
+    },
+    /// The length of each string (in UTF-8 characters) or binary (in bytes): `.length`,
+    /// or `@size`/`@count` on a string.
+    Length,
+    /// The type of each value (`@type`), as [`Value::type_name`] spells it.
+    Type,
+}
+
+/// A property read by a [`Step::Property`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropertyStep {
+    /// The class that has the property (an embedded class for a step inside one).
+    pub class: String,
+    /// The property name.
+    pub name: String,
+    /// The element type.
+    pub ty: PropertyType,
+    /// Single value or collection.
+    pub collection: Collection,
+    /// For a link or embedded object: the target class.
+    pub target: Option<String>,
+    /// Whether the target class is embedded.
+    pub embedded: bool,
+}
+
+/// A list position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListIndex {
+    /// `[FIRST]`.
+    First,
+    /// `[LAST]`.
+    Last,
+    /// `[n]`, zero-based.
+    At(usize),
+}
+
+/// An aggregate operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateOp {
+    /// `@count` / `@size`: the number of items (nulls included).
+    Count,
+    /// `@sum` of the non-null numbers (0 for none).
+    Sum,
+    /// `@avg` of the non-null numbers (null for none).
+    Avg,
+    /// `@min` of the non-null values (null for none).
+    Min,
+    /// `@max` of the non-null values (null for none).
+    Max,
+}
+
+/// The terms of a full-text search: every `include` term must occur and no `exclude` term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullTextQuery {
+    /// Terms that must occur.
+    pub include: Vec<FullTextTerm>,
+    /// Terms (written with a leading `-`) that must not occur.
+    pub exclude: Vec<FullTextTerm>,
+}
+
+/// One full-text term: a lowercase token, or a token prefix (written with a trailing `*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullTextTerm {
+    /// The token, lowercased and without diacritics.
+    pub token: String,
+    /// Whether any token starting with `token` matches.
+    pub prefix: bool,
+}
+
+/// A SORT, DISTINCT or LIMIT clause.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modifier {
+    /// `SORT(a ASC, b DESC)`: stable sort by the keys in order.
+    Sort(Vec<SortKey>),
+    /// `DISTINCT(a, b)`: keep the first object of each combination of values.
+    Distinct(Vec<Path>),
+    /// `LIMIT(n)`: keep the first `n`.
+    Limit(usize),
+}
+
+/// One key of a SORT clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    /// A single-valued path (properties and to-one links).
+    pub path: Path,
+    /// `ASC`/`ASCENDING` (nulls first) or `DESC`/`DESCENDING`.
+    pub ascending: bool,
+}
