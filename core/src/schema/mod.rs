@@ -5,10 +5,12 @@
 //!   product docs (`{name, properties: {_id: 'objectId'}, primaryKey: '_id'}`).
 //! - [`Schema::validate`]: Realm's rules, plus Atlas Device Sync's for synced schemas.
 
+mod infer;
 mod json;
 mod json_schema;
 mod validate;
 
+pub use infer::{Inference, SchemaInferrer};
 pub use json_schema::{JsonSchemaExport, JsonSchemaImport, JsonSchemaOptions, MappingNote};
 pub use validate::{is_reserved_field_name, MAX_CLASS_NAME_BYTES, MAX_PROPERTY_NAME_BYTES};
 
@@ -77,6 +79,14 @@ pub enum SchemaError {
     JsonSchema {
         /// Where in the document: `Title.properties.name.items.bsonType`.
         path: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A sample document for schema inference cannot be read.
+    #[error("sample {location}: {reason}")]
+    InvalidSample {
+        /// Which document (`line 3`, `document 2 (byte 120)`) and field.
+        location: String,
         /// What was wrong.
         reason: String,
     },
