@@ -6,3 +6,6 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+# Swift, Kotlin, C and Python bindings: tests, examples, benchmarks (see bindings/).
+./scripts/test-bindings.sh

@@ -1,0 +1,15 @@
+//! Syncline's FFI layer: the core's API for Swift, Kotlin and Python (uniffi) and for C.
+//!
+//! The layer converts types and errors and does nothing else: every rule lives in
+//! `syncline-core`. The uniffi part is exported with proc-macros; the C ABI in [`capi`] is a
+//! set of `extern "C"` functions over the same core calls.
+
+pub mod capi;
+
+uniffi::setup_scaffolding!("syncline");
+
+/// The version of the Syncline library, e.g. `0.1.0`.
+#[uniffi::export]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
