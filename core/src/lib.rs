@@ -4,15 +4,23 @@
 //! [`changes`], [`sync`].
 
 pub mod changes;
+pub mod db;
+pub mod error;
 pub mod query;
 pub mod schema;
 pub mod storage;
 pub mod sync;
 pub mod value;
 
+pub use db::{
+    CommitInfo, Config, Database, HookId, Migration, Object, ObjectChangeKind, ReadTransaction,
+    WriteTransaction,
+};
+pub use error::{Error, Result};
 pub use schema::{
     Collection, IndexKind, ObjectSchema, Presentation, Property, PropertyType, Schema, SchemaError,
 };
+pub use storage::{PathElement, StorageError};
 pub use value::{
     Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, Uuid, Value, ValueError,
 };

@@ -63,23 +63,6 @@ impl MixedTag {
             _ => return None,
         })
     }
-
-    /// The tag of a scalar property type (for typed columns read as mixed).
-    pub fn of_type(ty: PropertyType) -> Option<Self> {
-        Some(match ty {
-            PropertyType::Bool => MixedTag::Bool,
-            PropertyType::Int => MixedTag::Int,
-            PropertyType::Float => MixedTag::Float,
-            PropertyType::Double => MixedTag::Double,
-            PropertyType::String => MixedTag::String,
-            PropertyType::Binary => MixedTag::Binary,
-            PropertyType::Date => MixedTag::Date,
-            PropertyType::ObjectId => MixedTag::ObjectId,
-            PropertyType::Uuid => MixedTag::Uuid,
-            PropertyType::Decimal128 => MixedTag::Decimal,
-            _ => return None,
-        })
-    }
 }
 
 /// The order-preserving 12-byte encoding of a date.

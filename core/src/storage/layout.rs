@@ -190,11 +190,9 @@ pub fn check(schema: &Schema) -> Result<()> {
                                 | PropertyType::ObjectId
                                 | PropertyType::Uuid
                         ) => {}
-                _ => {
-                    return Err(invalid(format!(
-                        "primary key '{pk}' must be a property of type int, string, objectId or uuid"
-                    )))
-                }
+                _ => return Err(invalid(format!(
+                    "primary key '{pk}' must be a property of type int, string, objectId or uuid"
+                ))),
             }
         }
     }
@@ -268,7 +266,12 @@ pub fn create_column_index(
 }
 
 /// Drops the index of a single-valued property that is no longer indexed.
-pub fn drop_column_index(conn: &Connection, catalog: &Catalog, class: &str, prop: &str) -> Result<()> {
+pub fn drop_column_index(
+    conn: &Connection,
+    catalog: &Catalog,
+    class: &str,
+    prop: &str,
+) -> Result<()> {
     conn.execute_batch(&format!(
         "DROP INDEX IF EXISTS {}",
         index_name(catalog, class, prop)
@@ -353,6 +356,9 @@ pub fn drop_class(conn: &Connection, catalog: &Catalog, class: &ObjectSchema) ->
             ))?;
         }
     }
-    conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", catalog.table(&class.name)))?;
+    conn.execute_batch(&format!(
+        "DROP TABLE IF EXISTS {}",
+        catalog.table(&class.name)
+    ))?;
     Ok(())
 }

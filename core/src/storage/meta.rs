@@ -5,7 +5,9 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::schema::{Collection, IndexKind, ObjectSchema, Property, PropertyType, Schema};
+use crate::schema::{
+    Collection, IndexKind, ObjectSchema, Presentation, Property, PropertyType, Schema,
+};
 
 use super::encode::type_name;
 use super::layout::{self, storage_of, Catalog, Storage};
@@ -107,7 +109,8 @@ pub fn initialize(conn: &Connection, replica_id: i64) -> Result<()> {
          CREATE TABLE __syncline_properties (class TEXT NOT NULL, name TEXT NOT NULL,
              position INTEGER NOT NULL, type TEXT NOT NULL, collection TEXT NOT NULL,
              optional INTEGER NOT NULL, indexed TEXT NOT NULL, object_type TEXT,
-             origin_property TEXT, PRIMARY KEY (class, name)) WITHOUT ROWID;
+             origin_property TEXT, presentation TEXT NOT NULL DEFAULT 'plain',
+             PRIMARY KEY (class, name)) WITHOUT ROWID;
          CREATE TABLE __syncline_field_clocks (tbl TEXT NOT NULL, row INTEGER NOT NULL,
              prop TEXT NOT NULL, clock INTEGER NOT NULL, replica INTEGER NOT NULL,
              PRIMARY KEY (tbl, row, prop)) WITHOUT ROWID;
@@ -189,7 +192,7 @@ pub fn store_schema(conn: &Connection, schema: &Schema, version: u64) -> Result<
         )?;
         for (pi, p) in class.properties.iter().enumerate() {
             conn.execute(
-                "INSERT INTO __syncline_properties (class, name, position, type, collection, optional, indexed, object_type, origin_property) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO __syncline_properties (class, name, position, type, collection, optional, indexed, object_type, origin_property, presentation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     class.name,
                     p.name,
@@ -199,7 +202,11 @@ pub fn store_schema(conn: &Connection, schema: &Schema, version: u64) -> Result<
                     p.optional,
                     index_name(p.index),
                     p.object_type,
-                    p.origin_property
+                    p.origin_property,
+                    match p.presentation {
+                        Presentation::Plain => "plain",
+                        Presentation::Counter => "counter",
+                    }
                 ],
             )?;
         }
@@ -233,7 +240,7 @@ pub fn load_schema(conn: &Connection) -> Result<Schema> {
         classes.push(row?);
     }
     let mut stmt = conn.prepare(
-        "SELECT name, type, collection, optional, indexed, object_type, origin_property FROM __syncline_properties WHERE class = ?1 ORDER BY position",
+        "SELECT name, type, collection, optional, indexed, object_type, origin_property, presentation FROM __syncline_properties WHERE class = ?1 ORDER BY position",
     )?;
     for class in &mut classes {
         let rows = stmt.query_map([&class.name], |r| {
@@ -245,10 +252,20 @@ pub fn load_schema(conn: &Connection) -> Result<Schema> {
                 r.get::<_, String>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, String>(7)?,
             ))
         })?;
         for row in rows {
-            let (name, ty, collection, optional, indexed, object_type, origin_property) = row?;
+            let (
+                name,
+                ty,
+                collection,
+                optional,
+                indexed,
+                object_type,
+                origin_property,
+                presentation,
+            ) = row?;
             let collection = match collection.as_str() {
                 "single" => Collection::Single,
                 "list" => Collection::List,
@@ -279,6 +296,11 @@ pub fn load_schema(conn: &Connection) -> Result<Schema> {
                 object_type,
                 origin_property,
                 default: None,
+                presentation: if presentation == "counter" {
+                    Presentation::Counter
+                } else {
+                    Presentation::Plain
+                },
             });
         }
     }
@@ -311,11 +333,19 @@ impl SchemaDiff {
 fn describe(p: &Property) -> String {
     let inner = match p.ty {
         PropertyType::Object | PropertyType::LinkingObjects => {
-            format!("{}<{}>", type_name(p.ty), p.object_type.as_deref().unwrap_or("?"))
+            format!(
+                "{}<{}>",
+                type_name(p.ty),
+                p.object_type.as_deref().unwrap_or("?")
+            )
         }
         t => type_name(t).to_owned(),
     };
-    let inner = if p.optional { format!("{inner}?") } else { inner };
+    let inner = if p.optional {
+        format!("{inner}?")
+    } else {
+        inner
+    };
     match p.collection {
         Collection::Single => inner,
         c => format!("{}<{inner}>", collection_name(c)),
@@ -355,19 +385,17 @@ pub fn diff(old: &Schema, new: &Schema) -> SchemaDiff {
         }
         for op in &oc.properties {
             if nc.property(&op.name).is_none() && storage_of(op) != Storage::Computed {
-                d.breaking.push(format!(
-                    "property '{}.{}' was removed",
-                    nc.name, op.name
-                ));
+                d.breaking
+                    .push(format!("property '{}.{}' was removed", nc.name, op.name));
             }
         }
         for np in &nc.properties {
             let Some(op) = oc.property(&np.name) else {
                 match storage_of(np) {
                     Storage::Computed => {}
-                    Storage::Elements => d
-                        .added_properties
-                        .push((nc.name.clone(), np.name.clone())),
+                    Storage::Elements => {
+                        d.added_properties.push((nc.name.clone(), np.name.clone()))
+                    }
                     Storage::Column => {
                         if np.optional || np.default.is_some() {
                             d.added_properties.push((nc.name.clone(), np.name.clone()));
@@ -393,8 +421,7 @@ pub fn diff(old: &Schema, new: &Schema) -> SchemaDiff {
                     describe(np)
                 ));
             } else if op.index != np.index
-                || (op.origin_property != np.origin_property
-                    && storage_of(np) == Storage::Computed)
+                || (op.origin_property != np.origin_property && storage_of(np) == Storage::Computed)
             {
                 d.index_changes.push((nc.name.clone(), np.name.clone()));
             }

@@ -98,7 +98,9 @@ pub enum StorageError {
         supported: i64,
     },
     /// The file was written with a higher schema version than the app's schema.
-    #[error("the database has schema version {on_disk}, newer than the app's schema version {given}")]
+    #[error(
+        "the database has schema version {on_disk}, newer than the app's schema version {given}"
+    )]
     NewerSchemaVersion {
         /// The schema version stored in the file.
         on_disk: u64,

@@ -66,7 +66,9 @@ pub fn parse(class: &str, path: &str) -> Result<Vec<PathElement>> {
                         }
                         let digits: String = chars[start..i].iter().collect();
                         let index = digits.parse::<usize>().map_err(|_| {
-                            err(format!("expected a list index or a quoted key at position {start}"))
+                            err(format!(
+                                "expected a list index or a quoted key at position {start}"
+                            ))
                         })?;
                         out.push(PathElement::Index(index));
                     }
@@ -137,11 +139,19 @@ mod tests {
     fn parses_paths() {
         assert_eq!(
             parse("C", "items[2].name").ok(),
-            Some(vec![Property("items".into()), Index(2), Property("name".into())])
+            Some(vec![
+                Property("items".into()),
+                Index(2),
+                Property("name".into())
+            ])
         );
         assert_eq!(
             parse("C", "tags['a\\'b'].x").ok(),
-            Some(vec![Property("tags".into()), Key("a'b".into()), Property("x".into())])
+            Some(vec![
+                Property("tags".into()),
+                Key("a'b".into()),
+                Property("x".into())
+            ])
         );
         let p = parse("C", "a.b[\"k\"]").expect("parses");
         assert_eq!(parse("C", &display(&p)).ok(), Some(p));
