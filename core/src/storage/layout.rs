@@ -190,9 +190,11 @@ pub fn check(schema: &Schema) -> Result<()> {
                                 | PropertyType::ObjectId
                                 | PropertyType::Uuid
                         ) => {}
-                _ => return Err(invalid(format!(
+                _ => {
+                    return Err(invalid(format!(
                     "primary key '{pk}' must be a property of type int, string, objectId or uuid"
-                ))),
+                )))
+                }
             }
         }
     }
