@@ -5,13 +5,17 @@
 //!   product docs (`{name, properties: {_id: 'objectId'}, primaryKey: '_id'}`).
 //! - [`Schema::validate`]: Realm's rules, plus Atlas Device Sync's for synced schemas.
 
+mod diff;
 mod infer;
 mod json;
 mod json_schema;
+mod sync_rules;
 mod validate;
 
+pub use diff::{development_mode_decision, ChangeKind, SchemaChange};
 pub use infer::{Inference, SchemaInferrer};
 pub use json_schema::{JsonSchemaExport, JsonSchemaImport, JsonSchemaOptions, MappingNote};
+pub use sync_rules::MAX_QUERYABLE_FIELDS;
 pub use validate::{is_reserved_field_name, MAX_CLASS_NAME_BYTES, MAX_PROPERTY_NAME_BYTES};
 
 use crate::value::Value;
@@ -90,6 +94,31 @@ pub enum SchemaError {
         /// What was wrong.
         reason: String,
     },
+    /// Development Mode refused a proposed schema: with it off any change, with it on any
+    /// change that is not additive.
+    #[error(
+        "schema change refused ({}): {}",
+        if *development_mode {
+            "Development Mode accepts only additive changes"
+        } else {
+            "Development Mode is off"
+        },
+        changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    ChangesRefused {
+        /// Whether Development Mode was on.
+        development_mode: bool,
+        /// The changes that were refused, each naming its class and property.
+        changes: Vec<SchemaChange>,
+    },
+    /// A queryable field breaks a Flexible Sync rule.
+    #[error("sync rules: {}", sync_rule_message(field, reason))]
+    InvalidSyncRule {
+        /// The queryable field, or empty for a rule about all of them (their number).
+        field: String,
+        /// Which rule it breaks.
+        reason: String,
+    },
     /// A class-level rule is broken (primary key, embedded, asymmetric).
     #[error("class {class:?}: {reason}")]
     InvalidClass {
@@ -105,6 +134,15 @@ fn location(class: &str, property: Option<&str>) -> String {
     match property {
         Some(p) => format!("class {class:?}, property {p:?}"),
         None => format!("class {class:?}"),
+    }
+}
+
+/// `queryable field "f": reason`, or the reason alone for a rule about all fields.
+fn sync_rule_message(field: &str, reason: &str) -> String {
+    if field.is_empty() {
+        reason.to_owned()
+    } else {
+        format!("queryable field {field:?}: {reason}")
     }
 }
 
