@@ -85,6 +85,67 @@ pub struct JsonSchemaImport {
     pub notes: Vec<MappingNote>,
 }
 
+impl JsonSchemaExport {
+    /// The files App Services keeps for these collections, as (path relative to the app's root,
+    /// content): `data_sources/<data source>/<database>/<Class>/schema.json` (the document
+    /// without `relationships`) and `…/relationships.json` (`{}` when the class has no links).
+    pub fn app_services_files(&self, options: &JsonSchemaOptions) -> Vec<(String, Json)> {
+        let mut files = Vec::new();
+        for doc in &self.collections {
+            let mut schema = doc.clone();
+            let relationships = schema
+                .as_object_mut()
+                .and_then(|obj| obj.remove("relationships"))
+                .unwrap_or_else(|| Json::Object(Map::new()));
+            let title = doc["title"].as_str().unwrap_or_default();
+            let dir = format!(
+                "data_sources/{}/{}/{title}",
+                options.data_source, options.database
+            );
+            files.push((format!("{dir}/schema.json"), schema));
+            files.push((format!("{dir}/relationships.json"), relationships));
+        }
+        files
+    }
+}
+
+/// A collection's `schema.json` with its `relationships.json` put back inside: the one-document
+/// form [`Schema::from_json_schema`] reads. `path` names the schema file in errors.
+pub fn with_relationships(
+    schema: Json,
+    relationships: Json,
+    path: &str,
+) -> Result<Json, SchemaError> {
+    let Json::Object(mut obj) = schema else {
+        return Err(json_schema_error(
+            path,
+            format!("a JSON Schema is an object, got {}", json_kind(&schema)),
+        ));
+    };
+    match relationships {
+        Json::Object(rels) if rels.is_empty() => {}
+        Json::Object(rels) => {
+            if obj.contains_key("relationships") {
+                return Err(json_schema_error(
+                    &format!("{path}.relationships"),
+                    "relationships are given both inside the schema and beside it".into(),
+                ));
+            }
+            obj.insert("relationships".into(), Json::Object(rels));
+        }
+        other => {
+            return Err(json_schema_error(
+                &format!("{path} relationships"),
+                format!(
+                    "relationships.json must hold an object keyed by property path, got {}",
+                    json_kind(&other)
+                ),
+            ))
+        }
+    }
+    Ok(Json::Object(obj))
+}
+
 fn bson_type_name(ty: PropertyType) -> &'static str {
     match ty {
         PropertyType::Bool => "bool",
@@ -1143,6 +1204,37 @@ mod tests {
         let import = Schema::from_json_schema(&export.collections).unwrap();
         assert_eq!(import.notes, vec![]);
         assert_eq!(import.schema, schema);
+
+        // The same through App Services' file layout.
+        let options = JsonSchemaOptions::default();
+        let files = export.app_services_files(&options);
+        let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "data_sources/mongodb-atlas/syncline/Every/schema.json",
+                "data_sources/mongodb-atlas/syncline/Every/relationships.json",
+                "data_sources/mongodb-atlas/syncline/Other/schema.json",
+                "data_sources/mongodb-atlas/syncline/Other/relationships.json",
+            ]
+        );
+        assert!(files[0].1.get("relationships").is_none());
+        assert_eq!(files[3].1, json!({}));
+        let documents: Vec<Json> = files
+            .chunks(2)
+            .map(|pair| {
+                with_relationships(pair[0].1.clone(), pair[1].1.clone(), &pair[0].0).unwrap()
+            })
+            .collect();
+        assert_eq!(documents, export.collections);
+        let err = with_relationships(json!([]), json!({}), "x/schema.json").unwrap_err();
+        assert!(err.to_string().contains("x/schema.json"), "{err}");
+        let err = with_relationships(json!({}), json!([]), "x/schema.json").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("relationships.json must hold an object"),
+            "{err}"
+        );
     }
 
     #[test]

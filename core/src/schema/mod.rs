@@ -4,6 +4,11 @@
 //! - [`Schema::from_json`] / [`Schema::to_json`]: the Realm JavaScript SDK form used by the
 //!   product docs (`{name, properties: {_id: 'objectId'}, primaryKey: '_id'}`).
 //! - [`Schema::validate`]: Realm's rules, plus Atlas Device Sync's for synced schemas.
+//! - [`Schema::to_json_schema`] / [`Schema::from_json_schema`]: the App Services form (JSON
+//!   Schema with `relationships`), as Development Mode writes it.
+//! - [`SchemaInferrer`]: a schema from sample documents (Extended JSON or BSON).
+//! - [`Schema::diff`] and [`development_mode_decision`]: schema changes, classified.
+//! - [`Schema::validate_sync_rules`]: Flexible Sync's rules for queryable fields.
 
 mod diff;
 mod infer;
@@ -14,7 +19,9 @@ mod validate;
 
 pub use diff::{development_mode_decision, ChangeKind, SchemaChange};
 pub use infer::{Inference, SchemaInferrer};
-pub use json_schema::{JsonSchemaExport, JsonSchemaImport, JsonSchemaOptions, MappingNote};
+pub use json_schema::{
+    with_relationships, JsonSchemaExport, JsonSchemaImport, JsonSchemaOptions, MappingNote,
+};
 pub use sync_rules::MAX_QUERYABLE_FIELDS;
 pub use validate::{is_reserved_field_name, MAX_CLASS_NAME_BYTES, MAX_PROPERTY_NAME_BYTES};
 
