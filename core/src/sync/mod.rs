@@ -40,11 +40,15 @@
 pub mod clock;
 pub mod codec;
 pub mod instruction;
+pub mod memory;
+pub mod merge;
 
 pub use clock::{
     ElementId, Hlc, HybridClock, ManualTimeSource, ReplicaId, Stamp, SystemTimeSource, TimeSource,
 };
 pub use instruction::{display_path, Changeset, Instruction, Operation, Path, PathSegment};
+pub use memory::InMemoryStore;
+pub use merge::{integrate, Entry, Ghost, ListElement, MergeStore, ObjectState, Register};
 
 /// Errors of the sync module: malformed clocks, ids, changesets and encodings, and failures to
 /// apply a changeset.
