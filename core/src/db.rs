@@ -36,12 +36,13 @@ use std::thread::ThreadId;
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
+use crate::query::BoundQuery;
 use crate::schema::{Collection, ObjectSchema, PropertyType, Schema};
 use crate::storage::layout::{self, storage_of, Catalog, Storage};
 use crate::storage::meta::{self, FileState};
 use crate::storage::objects::{pk_display, Store, Target, WriteCtx};
 use crate::storage::path::{self, PathElement};
-use crate::storage::StorageError;
+use crate::storage::{sql, StorageError};
 use crate::sync::{
     Changeset, Hlc, HybridClock, Instruction, Operation, PathSegment, ReplicaId, Stamp,
 };
@@ -710,9 +711,111 @@ impl Migration<'_> {
     }
 }
 
+/// The objects a query matched, in result order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Results {
+    /// The class queried.
+    pub class: String,
+    /// The matching objects' primary keys (row keys for a class without a primary key).
+    pub keys: Vec<PrimaryKey>,
+    ran_in_sql: bool,
+}
+
+impl Results {
+    /// The number of matches.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether nothing matched.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Whether SQL answered the whole query (no part was evaluated in memory).
+    pub fn ran_in_sql(&self) -> bool {
+        self.ran_in_sql
+    }
+}
+
+/// Runs a bound query: SQL for what compiles exactly, the evaluator for the rest.
+fn run_query(store: &Store<'_>, query: &BoundQuery) -> Result<Results> {
+    store.cat.class(&query.class)?;
+    let compiled = sql::compile(query, store.cat);
+    let mut stmt = store
+        .conn
+        .prepare_cached(&compiled.sql)
+        .map_err(StorageError::from)?;
+    let raw: Vec<rusqlite::types::Value> = stmt
+        .query_map(rusqlite::params_from_iter(compiled.params.iter()), |r| {
+            r.get(1)
+        })
+        .map_err(StorageError::from)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(StorageError::from)?;
+    let mut links = Vec::with_capacity(raw.len());
+    for r in raw {
+        links.push(Link {
+            class: query.class.clone(),
+            pk: store.decode_pk(&query.class, r)?,
+        });
+    }
+    if let Some(residual) = &compiled.residual {
+        let filter = BoundQuery {
+            class: query.class.clone(),
+            predicate: residual.clone(),
+            modifiers: Vec::new(),
+        };
+        let mut kept = Vec::with_capacity(links.len());
+        for link in links {
+            if crate::query::matches(&filter, store, &link)? {
+                kept.push(link);
+            }
+        }
+        links = kept;
+    }
+    if !compiled.modifiers.is_empty() {
+        links = crate::query::apply_modifiers(&compiled.modifiers, store, links)?;
+    }
+    Ok(Results {
+        class: query.class.clone(),
+        keys: links.into_iter().map(|l| l.pk).collect(),
+        ran_in_sql: compiled.fully_sql(),
+    })
+}
+
+/// Counts a bound query's matches, in SQL alone when it compiles exactly.
+fn count_query(store: &Store<'_>, query: &BoundQuery) -> Result<usize> {
+    store.cat.class(&query.class)?;
+    let compiled = sql::compile(query, store.cat);
+    if !compiled.fully_sql() {
+        return Ok(run_query(store, query)?.len());
+    }
+    let n: i64 = store
+        .conn
+        .prepare_cached(&format!("SELECT count(*) FROM ({})", compiled.sql))
+        .and_then(|mut s| {
+            s.query_row(rusqlite::params_from_iter(compiled.params.iter()), |r| {
+                r.get(0)
+            })
+        })
+        .map_err(StorageError::from)?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Reads shared by read and write transactions.
 macro_rules! read_methods {
     () => {
+        /// Runs a bound query (see [`crate::query`]) and returns the matches in order.
+        pub fn query_bound(&self, query: &BoundQuery) -> Result<Results> {
+            run_query(&self.store()?, query)
+        }
+
+        /// Counts a bound query's matches.
+        pub fn count_bound(&self, query: &BoundQuery) -> Result<usize> {
+            count_query(&self.store()?, query)
+        }
+
         /// The object of `class` with primary key `pk` (its row key for a class without a
         /// primary key), if it exists.
         pub fn get(&self, class: &str, pk: &PrimaryKey) -> Result<Option<Object>> {
@@ -1613,3 +1716,6 @@ fn first_property(steps: &[PathElement]) -> String {
 pub fn describe_pk(pk: &PrimaryKey) -> String {
     pk_display(pk)
 }
+
+#[cfg(test)]
+mod query_tests;

@@ -1,6 +1,7 @@
 //! The crate's top-level error: one variant per module, so `?` works across modules and a
 //! caller (or the FFI layer) can still tell which part of the engine refused.
 
+use crate::query::QueryError;
 use crate::schema::SchemaError;
 use crate::storage::StorageError;
 use crate::sync::SyncError;
@@ -15,6 +16,9 @@ pub enum Error {
     /// An invalid schema.
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// An invalid query, or a failure while evaluating one.
+    #[error(transparent)]
+    Query(#[from] QueryError),
     /// A value conversion.
     #[error(transparent)]
     Value(#[from] ValueError),

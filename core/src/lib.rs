@@ -14,7 +14,7 @@ pub mod value;
 
 pub use db::{
     CommitInfo, Config, Database, HookId, Migration, Object, ObjectChangeKind, ReadTransaction,
-    WriteTransaction,
+    Results, WriteTransaction,
 };
 pub use error::{Error, Result};
 pub use schema::{

@@ -54,6 +54,8 @@ pub(crate) mod meta;
 pub(crate) mod objects;
 pub mod order_key;
 pub(crate) mod path;
+pub(crate) mod source;
+pub(crate) mod sql;
 
 pub use path::PathElement;
 

@@ -1,0 +1,131 @@
+//! The query evaluator's view of stored objects: [`ObjectSource`] over a transaction's
+//! connection, used for the residual filter and for SORT/DISTINCT keys the SQL cannot compute.
+
+use rusqlite::types::Value as Sql;
+
+use crate::query::{ObjectSource, QueryError};
+use crate::schema::{Collection, PropertyType};
+use crate::value::{Link, PrimaryKey, Value};
+
+use super::encode::decode_scalar;
+use super::layout::{quote, storage_of, Storage};
+use super::objects::Store;
+use super::StorageError;
+
+fn source_err(e: StorageError) -> QueryError {
+    QueryError::Source(e.to_string())
+}
+
+fn sql_err(e: rusqlite::Error) -> QueryError {
+    QueryError::Source(StorageError::from(e).to_string())
+}
+
+impl Store<'_> {
+    /// The primary keys of the rows `rows` returns as `(row, pk column)` pairs.
+    pub fn decode_pk(&self, class: &str, raw: Sql) -> Result<PrimaryKey, StorageError> {
+        let schema = self.cat.class(class)?;
+        match schema.primary_key_property() {
+            None => match raw {
+                Sql::Integer(row) => Ok(PrimaryKey::Int(row)),
+                _ => Err(StorageError::corrupt("a row key is not an integer")),
+            },
+            Some(p) => PrimaryKey::try_from(decode_scalar(p.ty, raw)?)
+                .map_err(|e| StorageError::corrupt(e.to_string())),
+        }
+    }
+
+    fn row_for(&self, object: &Link) -> Result<Option<i64>, QueryError> {
+        let Ok(schema) = self.cat.class(&object.class) else {
+            return Ok(None);
+        };
+        match self.row_of(schema, &object.pk) {
+            Ok(row) => Ok(row),
+            // A key of the wrong type names no object.
+            Err(StorageError::TypeMismatch { .. }) => Ok(None),
+            Err(e) => Err(source_err(e)),
+        }
+    }
+}
+
+impl ObjectSource for Store<'_> {
+    fn object_keys(&self, class: &str) -> Result<Vec<PrimaryKey>, QueryError> {
+        let schema = self.cat.class(class).map_err(source_err)?;
+        let pk = schema
+            .primary_key
+            .as_deref()
+            .map_or_else(|| "_row".to_owned(), quote);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {pk} FROM {} ORDER BY _row",
+                self.cat.table(class)
+            ))
+            .map_err(sql_err)?;
+        let raw: Vec<Sql> = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(sql_err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(sql_err)?;
+        raw.into_iter()
+            .map(|r| self.decode_pk(class, r).map_err(source_err))
+            .collect()
+    }
+
+    fn contains(&self, object: &Link) -> Result<bool, QueryError> {
+        Ok(self.row_for(object)?.is_some())
+    }
+
+    fn property_value(&self, object: &Link, property: &str) -> Result<Value, QueryError> {
+        let Some(row) = self.row_for(object)? else {
+            return Ok(Value::Null);
+        };
+        let schema = self.cat.class(&object.class).map_err(source_err)?;
+        let prop = self.cat.property(schema, property).map_err(source_err)?;
+        self.read_property(schema, prop, row).map_err(source_err)
+    }
+
+    fn backlinks(
+        &self,
+        target: &Link,
+        origin_class: &str,
+        origin_property: &str,
+    ) -> Result<Vec<PrimaryKey>, QueryError> {
+        let Some(row) = self.row_for(target)? else {
+            return Ok(Vec::new());
+        };
+        let schema = self.cat.class(origin_class).map_err(source_err)?;
+        let prop = self
+            .cat
+            .property(schema, origin_property)
+            .map_err(source_err)?;
+        if prop.ty != PropertyType::Object {
+            return Ok(Vec::new());
+        }
+        let pk = schema
+            .primary_key
+            .as_deref()
+            .map_or_else(|| "o._row".to_owned(), |p| format!("o.{}", quote(p)));
+        let sql = match storage_of(prop) {
+            Storage::Column => format!(
+                "SELECT {pk} FROM {} o WHERE o.{} = ?1 ORDER BY o._row",
+                self.cat.table(origin_class),
+                quote(&prop.name)
+            ),
+            Storage::Elements if prop.collection != Collection::Single => format!(
+                "SELECT {pk} FROM {} e JOIN {} o ON o._row = e.owner WHERE e.value = ?1 ORDER BY o._row, e._row",
+                self.cat.elements(origin_class, origin_property),
+                self.cat.table(origin_class)
+            ),
+            _ => return Ok(Vec::new()),
+        };
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(sql_err)?;
+        let raw: Vec<Sql> = stmt
+            .query_map([row], |r| r.get(0))
+            .map_err(sql_err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(sql_err)?;
+        raw.into_iter()
+            .map(|r| self.decode_pk(origin_class, r).map_err(source_err))
+            .collect()
+    }
+}

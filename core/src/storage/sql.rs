@@ -1,0 +1,543 @@
+//! Compiles a bound query ([`BoundQuery`]) to parameterized SQL over the storage layout.
+//!
+//! Only what SQL can answer *exactly* as the in-memory evaluator would is compiled: every
+//! compiled condition is two-valued (never SQL `NULL`), so `NOT` and `!=` keep Realm's
+//! null semantics. The top-level conjuncts that cannot be compiled form a residual predicate,
+//! evaluated in memory on the rows SQL returns; the answer is the same either way.
+//!
+//! Compiled today:
+//! - comparisons of a single-valued path (properties through to-one links and embedded
+//!   objects) of type bool, int, float, double, string, binary, date, objectId or uuid with a
+//!   constant of the same family: `== != < <= > >=`, case-sensitive `BEGINSWITH`, `ENDSWITH`,
+//!   `CONTAINS`, `LIKE`, and `IN {…}`;
+//! - links compared with `null`;
+//! - `ANY`/`ALL`/`NONE` (and the implicit `ANY`) on a list, set or dictionary of such scalars
+//!   of the queried class: an indexed lookup in the element table;
+//! - `@count`/`@size` of a collection compared with a number;
+//! - `AND`/`OR`/`NOT`, `TRUEPREDICATE`/`FALSEPREDICATE` of compiled parts;
+//! - `SORT` on single-valued paths of those types, and `LIMIT` after it.
+//!
+//! Everything else (case-insensitive comparisons, decimals, mixed, arithmetic, subqueries,
+//! backlinks, dictionary keys, `@type`, aggregates other than the count, DISTINCT, full-text)
+//! is left to the evaluator. Query text and values never reach the SQL text: values are bound
+//! parameters, names come from the schema.
+
+use rusqlite::types::Value as Sql;
+
+use crate::query::bound::{
+    AggregateOp, BoundQuery, CompareOp, Comparison, Expr, Modifier, Path, Predicate, Quantifier,
+    Step,
+};
+use crate::schema::{Collection, PropertyType};
+use crate::value::Value;
+
+use super::encode::encode_date;
+use super::layout::{quote, Catalog};
+
+/// A query compiled to SQL plus what is left for the evaluator.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// `SELECT t._row, <primary key> FROM … WHERE … ORDER BY … [LIMIT …]`: the matching rows.
+    pub sql: String,
+    /// The bound parameters, in placeholder order.
+    pub params: Vec<Sql>,
+    /// The conjuncts SQL could not express (`None` when the WHERE clause is exact).
+    pub residual: Option<Predicate>,
+    /// The modifiers still to apply in memory (empty when SQL applied them all).
+    pub modifiers: Vec<Modifier>,
+}
+
+impl Compiled {
+    /// Whether the whole query ran in SQL.
+    pub fn fully_sql(&self) -> bool {
+        self.residual.is_none() && self.modifiers.is_empty()
+    }
+}
+
+/// The family of a typed scalar, for deciding which constants compare exactly in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Number,
+    Bool,
+    String,
+    Binary,
+    Date,
+    ObjectId,
+    Uuid,
+}
+
+fn family_of_type(ty: PropertyType) -> Option<Family> {
+    Some(match ty {
+        PropertyType::Int | PropertyType::Float | PropertyType::Double => Family::Number,
+        PropertyType::Bool => Family::Bool,
+        PropertyType::String => Family::String,
+        PropertyType::Binary => Family::Binary,
+        PropertyType::Date => Family::Date,
+        PropertyType::ObjectId => Family::ObjectId,
+        PropertyType::Uuid => Family::Uuid,
+        _ => return None,
+    })
+}
+
+/// The SQL form of a non-null constant of `family`, or `None` if it does not belong there.
+fn constant(family: Family, v: &Value) -> Option<Sql> {
+    Some(match (family, v) {
+        (Family::Number, Value::Int(i)) => Sql::Integer(*i),
+        // NaN would be bound as NULL by SQLite: leave it to the evaluator.
+        (Family::Number, Value::Float(f)) if !f.is_nan() => Sql::Real(f64::from(*f)),
+        (Family::Number, Value::Double(d)) if !d.is_nan() => Sql::Real(*d),
+        (Family::Bool, Value::Bool(b)) => Sql::Integer(i64::from(*b)),
+        (Family::String, Value::String(s)) => Sql::Text(s.clone()),
+        (Family::Binary, Value::Binary(b)) => Sql::Blob(b.clone()),
+        (Family::Date, Value::Date(d)) => Sql::Blob(encode_date(*d)),
+        (Family::ObjectId, Value::ObjectId(o)) => Sql::Blob(o.bytes().to_vec()),
+        (Family::Uuid, Value::Uuid(u)) => Sql::Blob(u.as_bytes().to_vec()),
+        _ => return None,
+    })
+}
+
+/// A SQL fragment and its parameters.
+#[derive(Debug, Clone, Default)]
+struct Frag {
+    sql: String,
+    params: Vec<Sql>,
+}
+
+impl Frag {
+    fn new(sql: impl Into<String>) -> Self {
+        Frag {
+            sql: sql.into(),
+            params: Vec::new(),
+        }
+    }
+}
+
+/// A single value expression: SQL yielding the value (or NULL), with its type.
+struct ValueExpr {
+    frag: Frag,
+    ty: PropertyType,
+}
+
+struct Compiler<'c> {
+    cat: &'c Catalog,
+    class: String,
+}
+
+impl Compiler<'_> {
+    /// SQL for a single-valued path from row alias `t`: properties through to-one links and
+    /// embedded objects.
+    fn single_path(&self, path: &Path) -> Option<ValueExpr> {
+        if path.multi || path.steps.is_empty() {
+            return None;
+        }
+        let mut current_class = self.class.clone();
+        let mut expr = String::new();
+        let mut ty = PropertyType::Mixed;
+        for (i, step) in path.steps.iter().enumerate() {
+            let Step::Property(p) = step else {
+                return None;
+            };
+            if p.collection != Collection::Single || p.class != current_class {
+                return None;
+            }
+            let class = self.cat.schema.class(&p.class)?;
+            let prop = class.property(&p.name)?;
+            if prop.collection != Collection::Single {
+                return None;
+            }
+            let column = quote(&p.name);
+            expr = if i == 0 {
+                format!("t.{column}")
+            } else {
+                format!(
+                    "(SELECT {column} FROM {} WHERE _row = {expr})",
+                    self.cat.table(&p.class)
+                )
+            };
+            ty = p.ty;
+            let last = i + 1 == path.steps.len();
+            if !last {
+                if p.ty != PropertyType::Object {
+                    return None;
+                }
+                current_class = p.target.clone()?;
+            }
+        }
+        Some(ValueExpr {
+            frag: Frag::new(expr),
+            ty,
+        })
+    }
+
+    /// A two-valued condition `x <op> c` on a value expression `x` of type `ty` and a constant.
+    fn condition(
+        &self,
+        x: &str,
+        ty: PropertyType,
+        op: CompareOp,
+        c: &Value,
+        ci: bool,
+    ) -> Option<Frag> {
+        if ty == PropertyType::Object {
+            // Links compare exactly only with null.
+            return match (op, c) {
+                (CompareOp::Eq, Value::Null) => Some(Frag::new(format!("({x} IS NULL)"))),
+                (CompareOp::Ne, Value::Null) => Some(Frag::new(format!("({x} IS NOT NULL)"))),
+                _ => None,
+            };
+        }
+        let family = family_of_type(ty)?;
+        if ci && family == Family::String {
+            return None;
+        }
+        if c.is_null() {
+            return Some(Frag::new(match op {
+                CompareOp::Eq | CompareOp::Le | CompareOp::Ge | CompareOp::Like => {
+                    format!("({x} IS NULL)")
+                }
+                CompareOp::Ne => format!("({x} IS NOT NULL)"),
+                CompareOp::Lt | CompareOp::Gt => "0".into(),
+                // A null needle matches every text, and null too.
+                CompareOp::BeginsWith | CompareOp::EndsWith | CompareOp::Contains => "1".into(),
+                CompareOp::In => return None,
+            }));
+        }
+        let value = constant(family, c)?;
+        let mut frag = Frag::default();
+        match op {
+            CompareOp::Eq | CompareOp::Ne => {
+                // `IS` never yields NULL; with a non-null constant it is plain equality.
+                let eq = format!("({x} IS ?)");
+                frag.sql = if op == CompareOp::Eq {
+                    eq
+                } else {
+                    format!("(NOT {eq})")
+                };
+                frag.params.push(value);
+            }
+            CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge => {
+                let sym = match op {
+                    CompareOp::Lt => "<",
+                    CompareOp::Le => "<=",
+                    CompareOp::Gt => ">",
+                    _ => ">=",
+                };
+                frag.sql = format!("COALESCE({x} {sym} ?, 0)");
+                frag.params.push(value);
+            }
+            CompareOp::BeginsWith | CompareOp::EndsWith | CompareOp::Contains | CompareOp::Like => {
+                let (Family::String, Sql::Text(needle)) = (family, &value) else {
+                    return None;
+                };
+                let chars = needle.chars().count() as i64;
+                match op {
+                    _ if needle.is_empty() && op != CompareOp::Like => {
+                        frag.sql = format!("({x} IS NOT NULL)");
+                    }
+                    CompareOp::BeginsWith => {
+                        frag.sql = format!("COALESCE(substr({x}, 1, ?) = ?, 0)");
+                        frag.params.push(Sql::Integer(chars));
+                        frag.params.push(value);
+                    }
+                    CompareOp::EndsWith => {
+                        frag.sql = format!("COALESCE(substr({x}, -?) = ?, 0)");
+                        frag.params.push(Sql::Integer(chars));
+                        frag.params.push(value);
+                    }
+                    CompareOp::Contains => {
+                        frag.sql = format!("COALESCE(instr({x}, ?) > 0, 0)");
+                        frag.params.push(value);
+                    }
+                    _ => {
+                        // GLOB has Realm's `*` and `?`, plus classes in `[]` that Realm lacks.
+                        if needle.contains(['[', ']']) {
+                            return None;
+                        }
+                        frag.sql = format!("COALESCE({x} GLOB ?, 0)");
+                        frag.params.push(value);
+                    }
+                }
+            }
+            CompareOp::In => return None,
+        }
+        Some(frag)
+    }
+
+    /// `x IN {values}`: true when x equals one of them.
+    fn in_list(&self, x: &str, ty: PropertyType, values: &[Value], ci: bool) -> Option<Frag> {
+        let mut parts = Vec::new();
+        let mut frag = Frag::default();
+        for v in values {
+            let c = self.condition(x, ty, CompareOp::Eq, v, ci)?;
+            parts.push(c.sql);
+            frag.params.extend(c.params);
+        }
+        frag.sql = if parts.is_empty() {
+            "0".into()
+        } else {
+            format!("({})", parts.join(" OR "))
+        };
+        Some(frag)
+    }
+
+    /// The element table and element type of a top-level scalar collection path.
+    fn collection_path(&self, path: &Path) -> Option<(String, PropertyType)> {
+        let [Step::Property(p)] = path.steps.as_slice() else {
+            return None;
+        };
+        if p.class != self.class
+            || p.collection == Collection::Single
+            || p.ty == PropertyType::Object
+        {
+            return None;
+        }
+        family_of_type(p.ty)?;
+        Some((self.cat.elements(&p.class, &p.name), p.ty))
+    }
+
+    fn count_path(&self, path: &Path) -> Option<ValueExpr> {
+        let [Step::Aggregate {
+            op: AggregateOp::Count,
+            over,
+        }] = path.steps.as_slice()
+        else {
+            return None;
+        };
+        let [Step::Property(p)] = over.as_slice() else {
+            return None;
+        };
+        if p.class != self.class || p.collection == Collection::Single {
+            return None;
+        }
+        Some(ValueExpr {
+            frag: Frag::new(format!(
+                "(SELECT count(*) FROM {} WHERE owner = t._row)",
+                self.cat.elements(&p.class, &p.name)
+            )),
+            ty: PropertyType::Int,
+        })
+    }
+
+    fn comparison(&self, c: &Comparison) -> Option<Frag> {
+        // Normalise to `path op constant`.
+        let (path, op, constant) = match (&c.left, &c.right) {
+            (Expr::Path(p), Expr::Constant(v)) => (p, c.op, Some(v)),
+            (Expr::Path(p), Expr::List(_)) if c.op == CompareOp::In => (p, c.op, None),
+            (Expr::Constant(v), Expr::Path(p)) if !p.multi => {
+                let flipped = match c.op {
+                    CompareOp::Eq => CompareOp::Eq,
+                    CompareOp::Ne => CompareOp::Ne,
+                    CompareOp::Lt => CompareOp::Gt,
+                    CompareOp::Le => CompareOp::Ge,
+                    CompareOp::Gt => CompareOp::Lt,
+                    CompareOp::Ge => CompareOp::Le,
+                    _ => return None,
+                };
+                (p, flipped, Some(v))
+            }
+            _ => return None,
+        };
+        if let Some(single) = self.single_path(path).or_else(|| self.count_path(path)) {
+            let mut frag = single.frag;
+            let cond = match (op, constant, &c.right) {
+                (CompareOp::In, None, Expr::List(values)) => {
+                    self.in_list(&frag.sql, single.ty, values, c.case_insensitive)?
+                }
+                (op, Some(v), _) => {
+                    self.condition(&frag.sql, single.ty, op, v, c.case_insensitive)?
+                }
+                _ => return None,
+            };
+            // The value expression appears inside the condition as text without parameters.
+            if !frag.params.is_empty() {
+                return None;
+            }
+            frag.sql = cond.sql;
+            frag.params = cond.params;
+            return Some(frag);
+        }
+        // Quantified comparison on a scalar collection.
+        let (table, ty) = self.collection_path(path)?;
+        let cond = match (op, constant, &c.right) {
+            (CompareOp::In, None, Expr::List(values)) => {
+                self.in_list("e.value", ty, values, c.case_insensitive)?
+            }
+            (op, Some(v), _) => self.condition("e.value", ty, op, v, c.case_insensitive)?,
+            _ => return None,
+        };
+        let sql = match c.quantifier {
+            Quantifier::Any => format!(
+                "(t._row IN (SELECT e.owner FROM {table} e WHERE {}))",
+                cond.sql
+            ),
+            Quantifier::None => {
+                format!(
+                    "(t._row NOT IN (SELECT e.owner FROM {table} e WHERE {}))",
+                    cond.sql
+                )
+            }
+            Quantifier::All => format!(
+                "(t._row NOT IN (SELECT e.owner FROM {table} e WHERE NOT {}))",
+                cond.sql
+            ),
+        };
+        Some(Frag {
+            sql,
+            params: cond.params,
+        })
+    }
+
+    fn predicate(&self, p: &Predicate) -> Option<Frag> {
+        match p {
+            Predicate::True => Some(Frag::new("1")),
+            Predicate::False => Some(Frag::new("0")),
+            Predicate::Not(inner) => {
+                let f = self.predicate(inner)?;
+                Some(Frag {
+                    sql: format!("(NOT {})", f.sql),
+                    params: f.params,
+                })
+            }
+            Predicate::And(parts) | Predicate::Or(parts) => {
+                let joiner = if matches!(p, Predicate::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                let mut out = Frag::default();
+                let mut sqls = Vec::new();
+                for part in parts {
+                    let f = self.predicate(part)?;
+                    sqls.push(f.sql);
+                    out.params.extend(f.params);
+                }
+                out.sql = if sqls.is_empty() {
+                    if joiner == " AND " {
+                        "1".into()
+                    } else {
+                        "0".into()
+                    }
+                } else {
+                    format!("({})", sqls.join(joiner))
+                };
+                Some(out)
+            }
+            Predicate::Compare(c) => self.comparison(c),
+            Predicate::FullText { .. } => None,
+        }
+    }
+
+    fn sort_key(&self, path: &Path) -> Option<String> {
+        let v = self.single_path(path)?;
+        let sortable = matches!(
+            v.ty,
+            PropertyType::Bool
+                | PropertyType::Int
+                | PropertyType::Float
+                | PropertyType::Double
+                | PropertyType::String
+                | PropertyType::Binary
+                | PropertyType::Date
+                | PropertyType::ObjectId
+                | PropertyType::Uuid
+        );
+        (sortable && v.frag.params.is_empty()).then_some(v.frag.sql)
+    }
+}
+
+fn conjuncts(p: &Predicate, out: &mut Vec<Predicate>) {
+    match p {
+        Predicate::And(parts) => {
+            for part in parts {
+                conjuncts(part, out);
+            }
+        }
+        Predicate::True => {}
+        other => out.push(other.clone()),
+    }
+}
+
+/// Compiles `query` for the tables described by `cat`.
+pub fn compile(query: &BoundQuery, cat: &Catalog) -> Compiled {
+    let compiler = Compiler {
+        cat,
+        class: query.class.clone(),
+    };
+    let mut parts = Vec::new();
+    conjuncts(&query.predicate, &mut parts);
+    let mut where_sql = Vec::new();
+    let mut params = Vec::new();
+    let mut residual = Vec::new();
+    for part in parts {
+        match compiler.predicate(&part) {
+            Some(f) => {
+                where_sql.push(f.sql);
+                params.extend(f.params);
+            }
+            None => residual.push(part),
+        }
+    }
+    let mut order = vec![];
+    let mut limit = None;
+    let mut modifiers: Vec<Modifier> = query.modifiers.clone();
+    if residual.is_empty() {
+        // Take SORT/LIMIT clauses into SQL while they are compilable, in written order.
+        let mut taken = 0;
+        for m in &query.modifiers {
+            match m {
+                Modifier::Sort(keys) if limit.is_none() => {
+                    let mut sql_keys = Vec::new();
+                    for k in keys {
+                        match compiler.sort_key(&k.path) {
+                            Some(s) => sql_keys
+                                .push(format!("{s} {}", if k.ascending { "ASC" } else { "DESC" })),
+                            None => break,
+                        }
+                    }
+                    if sql_keys.len() != keys.len() {
+                        break;
+                    }
+                    // A later sort re-sorts stably: its keys come first, the earlier ones break ties.
+                    sql_keys.extend(order);
+                    order = sql_keys;
+                }
+                Modifier::Limit(n) => {
+                    limit = Some(limit.map_or(*n, |l: usize| l.min(*n)));
+                }
+                _ => break,
+            }
+            taken += 1;
+        }
+        modifiers.drain(..taken);
+    }
+    order.push("t._row ASC".into());
+    let pk_column = cat
+        .schema
+        .class(&query.class)
+        .and_then(|c| c.primary_key.as_deref())
+        .map_or_else(|| "t._row".to_owned(), |pk| format!("t.{}", quote(pk)));
+    let mut sql = format!(
+        "SELECT t._row, {pk_column} FROM {} t WHERE {} ORDER BY {}",
+        cat.table(&query.class),
+        if where_sql.is_empty() {
+            "1".to_owned()
+        } else {
+            where_sql.join(" AND ")
+        },
+        order.join(", ")
+    );
+    if let Some(n) = limit {
+        sql.push_str(" LIMIT ?");
+        params.push(Sql::Integer(i64::try_from(n).unwrap_or(i64::MAX)));
+    }
+    Compiled {
+        sql,
+        params,
+        residual: match residual.len() {
+            0 => None,
+            1 => residual.pop(),
+            _ => Some(Predicate::And(residual)),
+        },
+        modifiers,
+    }
+}
