@@ -518,6 +518,11 @@ pub(crate) fn like(text: &str, pattern: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
+/// `a op b` on numbers (null when either is not a number, or on division of ints by zero).
+pub(crate) fn arithmetic_value(op: ArithOp, a: &Value, b: &Value) -> Value {
+    arithmetic(op, a, b)
+}
+
 fn arithmetic(op: ArithOp, a: &Value, b: &Value) -> Value {
     let (Some(x), Some(y)) = (Num::of(a), Num::of(b)) else {
         return Value::Null;

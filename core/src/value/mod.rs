@@ -9,7 +9,7 @@ use std::fmt;
 mod bson_conv;
 pub(crate) mod compare;
 mod ejson;
-mod iso8601;
+pub(crate) mod iso8601;
 
 pub use ejson::{document_from_extended_json, document_to_extended_json, ValueHint};
 

@@ -1,0 +1,1635 @@
+//! Binding: resolves a [`ParsedQuery`] against a schema, a class and the `$n` arguments,
+//! checks types and operators, and produces the [`BoundQuery`].
+
+use super::ast::{self, KeyExpr, Literal, Operator, ParsedQuery, PathElem, Span};
+use super::bound::{
+    AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, Expr, ListIndex, Modifier, Path,
+    Predicate, PropertyStep, Quantifier, SortKey, Step,
+};
+use super::eval::parse_full_text;
+use super::QueryError;
+use crate::schema::{Collection, IndexKind, ObjectSchema, PropertyType, Schema};
+use crate::value::compare::Dec;
+use crate::value::Value;
+
+/// Binds `query` for objects of `class`.
+pub(crate) fn bind(
+    query: &ParsedQuery,
+    schema: &Schema,
+    class: &str,
+    args: &[Value],
+) -> Result<BoundQuery, QueryError> {
+    let object_schema = schema.class(class).ok_or_else(|| QueryError::Invalid {
+        position: 0,
+        message: format!("no class named '{class}' in the schema"),
+    })?;
+    if object_schema.embedded {
+        return Err(QueryError::Invalid {
+            position: 0,
+            message: format!("'{class}' is an embedded class; query its parent class instead"),
+        });
+    }
+    let binder = Binder { schema, args };
+    let scope = Scope {
+        class: class.to_owned(),
+        variable: None,
+    };
+    let predicate = binder.predicate(&query.predicate, &scope)?;
+    let mut modifiers = Vec::new();
+    for m in &query.modifiers {
+        modifiers.push(binder.modifier(m, &scope)?);
+    }
+    Ok(BoundQuery {
+        class: class.to_owned(),
+        predicate,
+        modifiers,
+    })
+}
+
+struct Binder<'a> {
+    schema: &'a Schema,
+    args: &'a [Value],
+}
+
+/// Where paths start: the queried class, or a subquery's element class and its variable.
+#[derive(Clone)]
+struct Scope {
+    class: String,
+    variable: Option<String>,
+}
+
+/// The static type of an operand.
+#[derive(Debug, Clone, PartialEq)]
+enum Ty {
+    /// The `null` literal.
+    Null,
+    /// A value of a scalar type (`Mixed` when any).
+    Scalar(PropertyType),
+    /// An object of this class.
+    Object(String),
+    /// A type name (`@type`).
+    TypeName,
+    /// A number literal not yet typed.
+    NumberLiteral,
+}
+
+fn ty_name(ty: &Ty) -> String {
+    match ty {
+        Ty::Null => "null".into(),
+        Ty::Scalar(t) => scalar_name(*t).into(),
+        Ty::Object(c) => format!("link to '{c}'"),
+        Ty::TypeName => "type name".into(),
+        Ty::NumberLiteral => "number".into(),
+    }
+}
+
+fn scalar_name(t: PropertyType) -> &'static str {
+    match t {
+        PropertyType::Bool => "bool",
+        PropertyType::Int => "int",
+        PropertyType::Float => "float",
+        PropertyType::Double => "double",
+        PropertyType::String => "string",
+        PropertyType::Binary => "binary",
+        PropertyType::Date => "date",
+        PropertyType::ObjectId => "objectId",
+        PropertyType::Uuid => "uuid",
+        PropertyType::Decimal128 => "decimal128",
+        PropertyType::Mixed => "mixed",
+        PropertyType::Object => "object",
+        PropertyType::LinkingObjects => "linkingObjects",
+    }
+}
+
+fn is_numeric(t: PropertyType) -> bool {
+    matches!(
+        t,
+        PropertyType::Int | PropertyType::Float | PropertyType::Double | PropertyType::Decimal128
+    )
+}
+
+/// An operand before constants are typed against the other side.
+#[derive(Debug, Clone)]
+enum Operand {
+    Path {
+        path: Path,
+        ty: Ty,
+        span: Span,
+    },
+    Literal(Literal, Span),
+    Argument(usize, Span),
+    List(Vec<Operand>, Span),
+    Arith {
+        op: ArithOp,
+        left: Box<Operand>,
+        right: Box<Operand>,
+        ty: Ty,
+        span: Span,
+    },
+    Subquery {
+        expr: Expr,
+        span: Span,
+    },
+}
+
+impl Operand {
+    fn span(&self) -> Span {
+        match self {
+            Operand::Path { span, .. }
+            | Operand::Literal(_, span)
+            | Operand::Argument(_, span)
+            | Operand::List(_, span)
+            | Operand::Arith { span, .. }
+            | Operand::Subquery { span, .. } => *span,
+        }
+    }
+
+    fn is_constant(&self) -> bool {
+        match self {
+            Operand::Literal(..) | Operand::Argument(..) => true,
+            Operand::List(items, _) => items.iter().all(Operand::is_constant),
+            Operand::Arith { left, right, .. } => left.is_constant() && right.is_constant(),
+            _ => false,
+        }
+    }
+
+    fn multi(&self, args: &[Value]) -> bool {
+        match self {
+            Operand::Path { path, .. } => path.multi,
+            Operand::List(..) => true,
+            Operand::Argument(n, _) => matches!(args.get(*n), Some(Value::List(_) | Value::Set(_))),
+            Operand::Arith { left, right, .. } => left.multi(args) || right.multi(args),
+            _ => false,
+        }
+    }
+}
+
+fn invalid(span: Span, message: impl Into<String>) -> QueryError {
+    QueryError::Invalid {
+        position: span.start,
+        message: message.into(),
+    }
+}
+
+/// What the path walker is looking at.
+#[derive(Debug, Clone)]
+enum State {
+    /// One object of a class (possibly reached through a null link).
+    Object(String),
+    /// One value.
+    Value(PropertyType),
+    /// A list or set of objects of a class (from a property or backlinks).
+    Objects {
+        class: String,
+        is_set: bool,
+        is_list: bool,
+    },
+    /// A list or set of values.
+    Values { ty: PropertyType, is_set: bool },
+    /// A dictionary whose values are of `ty` (`Object` with `target` for links).
+    Dict {
+        ty: PropertyType,
+        target: Option<String>,
+    },
+    /// Every backlink (`@links`), only counted.
+    AllLinks,
+    /// Type names.
+    TypeNames,
+}
+
+impl<'a> Binder<'a> {
+    fn class(&self, name: &str, span: Span) -> Result<&'a ObjectSchema, QueryError> {
+        self.schema
+            .class(name)
+            .ok_or_else(|| invalid(span, format!("no class named '{name}' in the schema")))
+    }
+
+    fn predicate(&self, p: &ast::Predicate, scope: &Scope) -> Result<Predicate, QueryError> {
+        Ok(match p {
+            ast::Predicate::True(_) => Predicate::True,
+            ast::Predicate::False(_) => Predicate::False,
+            ast::Predicate::And(a, b) => {
+                let mut parts = Vec::new();
+                for side in [a, b] {
+                    match self.predicate(side, scope)? {
+                        Predicate::And(inner) => parts.extend(inner),
+                        other => parts.push(other),
+                    }
+                }
+                Predicate::And(parts)
+            }
+            ast::Predicate::Or(a, b) => {
+                let mut parts = Vec::new();
+                for side in [a, b] {
+                    match self.predicate(side, scope)? {
+                        Predicate::Or(inner) => parts.extend(inner),
+                        other => parts.push(other),
+                    }
+                }
+                Predicate::Or(parts)
+            }
+            ast::Predicate::Not(inner, _) => {
+                Predicate::Not(Box::new(self.predicate(inner, scope)?))
+            }
+            ast::Predicate::Compare(c) => self.comparison(c, scope)?,
+        })
+    }
+
+    fn comparison(&self, c: &ast::Comparison, scope: &Scope) -> Result<Predicate, QueryError> {
+        let (quantifier, explicit) = match c.quantifier {
+            Some((ast::Quantifier::Any, _)) => (Quantifier::Any, true),
+            Some((ast::Quantifier::All, _)) => (Quantifier::All, true),
+            Some((ast::Quantifier::None, _)) => (Quantifier::None, true),
+            None => (Quantifier::Any, false),
+        };
+        let left = self.operand(&c.left, scope)?;
+        if c.op == Operator::Text {
+            return self.full_text(left, &c.right, c.op_span, scope);
+        }
+        if c.op == Operator::Between {
+            let ast::Expr::List(bounds, span) = &c.right else {
+                return Err(invalid(
+                    c.op_span,
+                    "BETWEEN needs a list of two values: {low, high}",
+                ));
+            };
+            if bounds.len() != 2 {
+                return Err(invalid(
+                    *span,
+                    "BETWEEN needs exactly two values: {low, high}",
+                ));
+            }
+            if left.multi(self.args) {
+                return Err(invalid(
+                    c.left.span(),
+                    "BETWEEN is not supported on a list; compare with >= and <= instead",
+                ));
+            }
+            let low = self.operand(&bounds[0], scope)?;
+            let high = self.operand(&bounds[1], scope)?;
+            let ge = self.compare(
+                quantifier,
+                explicit,
+                left.clone(),
+                Operator::Ge,
+                false,
+                low,
+                c.op_span,
+            )?;
+            let le = self.compare(
+                quantifier,
+                explicit,
+                left,
+                Operator::Le,
+                false,
+                high,
+                c.op_span,
+            )?;
+            return Ok(Predicate::And(vec![ge, le]));
+        }
+        let right = self.operand(&c.right, scope)?;
+        self.compare(
+            quantifier,
+            explicit,
+            left,
+            c.op,
+            c.case_insensitive,
+            right,
+            c.op_span,
+        )
+    }
+
+    fn full_text(
+        &self,
+        left: Operand,
+        right: &ast::Expr,
+        op_span: Span,
+        scope: &Scope,
+    ) -> Result<Predicate, QueryError> {
+        let Operand::Path { path, ty, span } = left else {
+            return Err(invalid(op_span, "TEXT needs a string property on its left"));
+        };
+        if ty != Ty::Scalar(PropertyType::String) || path.multi {
+            return Err(invalid(
+                span,
+                "TEXT needs a single string property on its left",
+            ));
+        }
+        if let Some(Step::Property(p)) = path.steps.last() {
+            let indexed = self
+                .schema
+                .class(&p.class)
+                .and_then(|c| c.property(&p.name))
+                .is_some_and(|prop| prop.index == IndexKind::FullText);
+            if !indexed {
+                return Err(invalid(
+                    span,
+                    format!(
+                        "property '{}' of '{}' has no full-text index, which TEXT needs",
+                        p.name, p.class
+                    ),
+                ));
+            }
+        }
+        let text = match self.operand(right, scope)? {
+            Operand::Literal(Literal::String(s), _) => s,
+            Operand::Argument(n, s) => match self.arg(n, s)? {
+                Value::String(text) => text,
+                other => {
+                    return Err(QueryError::Argument {
+                        index: n,
+                        message: format!("TEXT needs a string, got a {}", other.type_name()),
+                    })
+                }
+            },
+            other => return Err(invalid(other.span(), "TEXT needs a string of search terms")),
+        };
+        Ok(Predicate::FullText {
+            path,
+            query: parse_full_text(&text),
+        })
+    }
+
+    fn arg(&self, n: usize, span: Span) -> Result<Value, QueryError> {
+        self.args
+            .get(n)
+            .cloned()
+            .ok_or_else(|| QueryError::Argument {
+                index: n,
+                message: if self.args.is_empty() {
+                    format!(
+                        "the query uses ${n} (at {}) but no arguments were given",
+                        span.start
+                    )
+                } else {
+                    format!(
+                        "the query uses ${n} (at {}) but only {} argument(s) were given",
+                        span.start,
+                        self.args.len()
+                    )
+                },
+            })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compare(
+        &self,
+        quantifier: Quantifier,
+        explicit: bool,
+        left: Operand,
+        op: Operator,
+        case_insensitive: bool,
+        right: Operand,
+        op_span: Span,
+    ) -> Result<Predicate, QueryError> {
+        // `@type` comparisons become membership in a list of canonical type names.
+        let left_is_type = matches!(
+            &left,
+            Operand::Path {
+                ty: Ty::TypeName,
+                ..
+            }
+        );
+        let right_is_type = matches!(
+            &right,
+            Operand::Path {
+                ty: Ty::TypeName,
+                ..
+            }
+        );
+        if left_is_type || right_is_type {
+            let (path_op, other) = if left_is_type {
+                (left, right)
+            } else {
+                (right, left)
+            };
+            return self.type_comparison(quantifier, explicit, path_op, op, other, op_span);
+        }
+        let mut op = match op {
+            Operator::Eq => CompareOp::Eq,
+            Operator::Ne => CompareOp::Ne,
+            Operator::Lt => CompareOp::Lt,
+            Operator::Le => CompareOp::Le,
+            Operator::Gt => CompareOp::Gt,
+            Operator::Ge => CompareOp::Ge,
+            Operator::BeginsWith => CompareOp::BeginsWith,
+            Operator::EndsWith => CompareOp::EndsWith,
+            Operator::Contains => CompareOp::Contains,
+            Operator::Like => CompareOp::Like,
+            Operator::In => CompareOp::In,
+            Operator::Between | Operator::Text => {
+                return Err(invalid(
+                    op_span,
+                    format!("{} cannot be used here", op.name()),
+                ))
+            }
+        };
+        let lty = self.static_ty(&left)?;
+        let rty = self.static_ty(&right)?;
+        // The type constants are converted to: the non-constant side's type.
+        let target = match (left.is_constant(), right.is_constant()) {
+            (true, false) => rty.clone(),
+            (false, true) => lty.clone(),
+            _ => Ty::Scalar(PropertyType::Mixed),
+        };
+        let left_expr = self.typed(&left, &target)?;
+        let right_expr = self.typed(&right, &target)?;
+        let lty = if left.is_constant() {
+            constant_ty(&left_expr)
+        } else {
+            lty
+        };
+        let rty = if right.is_constant() {
+            constant_ty(&right_expr)
+        } else {
+            rty
+        };
+        self.check_types(&lty, &rty, &left, &right, op_span)?;
+        self.check_operator(op, &lty, &rty, &left, &right, op_span)?;
+        if op == CompareOp::In && !right.multi(self.args) {
+            op = CompareOp::Eq;
+        }
+        let (mut left_expr, mut right_expr) = (left_expr, right_expr);
+        // Put a constant on the right where the operator allows it, for simpler consumers.
+        if left.is_constant() && !right.is_constant() {
+            let flipped = match op {
+                CompareOp::Eq => Some(CompareOp::Eq),
+                CompareOp::Ne => Some(CompareOp::Ne),
+                CompareOp::Lt => Some(CompareOp::Gt),
+                CompareOp::Le => Some(CompareOp::Ge),
+                CompareOp::Gt => Some(CompareOp::Lt),
+                CompareOp::Ge => Some(CompareOp::Le),
+                _ => None,
+            };
+            if let Some(f) = flipped {
+                if !left.multi(self.args) {
+                    op = f;
+                    std::mem::swap(&mut left_expr, &mut right_expr);
+                }
+            }
+        }
+        Ok(Predicate::Compare(Comparison {
+            quantifier,
+            explicit_quantifier: explicit,
+            left: left_expr,
+            op,
+            case_insensitive,
+            right: right_expr,
+        }))
+    }
+
+    fn type_comparison(
+        &self,
+        quantifier: Quantifier,
+        explicit: bool,
+        path: Operand,
+        op: Operator,
+        other: Operand,
+        op_span: Span,
+    ) -> Result<Predicate, QueryError> {
+        let names: Vec<String> = match &other {
+            Operand::Literal(Literal::String(s), span) => self.type_names(s, *span)?,
+            Operand::Argument(n, span) => match self.arg(*n, *span)? {
+                Value::String(s) => self.type_names(&s, *span)?,
+                Value::List(items) => {
+                    let mut all = Vec::new();
+                    for item in items {
+                        match item {
+                            Value::String(s) => all.extend(self.type_names(&s, *span)?),
+                            v => {
+                                return Err(QueryError::Argument {
+                                    index: *n,
+                                    message: format!(
+                                        "@type compares with type names, got a {}",
+                                        v.type_name()
+                                    ),
+                                })
+                            }
+                        }
+                    }
+                    all
+                }
+                v => {
+                    return Err(QueryError::Argument {
+                        index: *n,
+                        message: format!(
+                            "@type compares with a type name, got a {}",
+                            v.type_name()
+                        ),
+                    })
+                }
+            },
+            Operand::List(items, _) => {
+                let mut all = Vec::new();
+                for item in items {
+                    match item {
+                        Operand::Literal(Literal::String(s), span) => {
+                            all.extend(self.type_names(s, *span)?)
+                        }
+                        other => {
+                            return Err(invalid(
+                                other.span(),
+                                "@type compares with type names such as 'string'",
+                            ))
+                        }
+                    }
+                }
+                all
+            }
+            other => {
+                return Err(invalid(
+                    other.span(),
+                    "@type compares with a type name such as 'string'",
+                ))
+            }
+        };
+        let negate = match op {
+            Operator::Eq | Operator::In => false,
+            Operator::Ne => true,
+            _ => {
+                return Err(invalid(
+                    op_span,
+                    format!("@type supports ==, != and IN, not {}", op.name()),
+                ))
+            }
+        };
+        let Operand::Path { path, .. } = path else {
+            return Err(invalid(op_span, "@type needs a key path"));
+        };
+        let multi = path.multi;
+        let member = |q: Quantifier| {
+            Predicate::Compare(Comparison {
+                quantifier: q,
+                explicit_quantifier: true,
+                left: Expr::Path(path.clone()),
+                op: CompareOp::In,
+                case_insensitive: false,
+                right: Expr::List(names.iter().map(|n| Value::String(n.clone())).collect()),
+            })
+        };
+        let _ = explicit;
+        Ok(match (negate, multi, quantifier) {
+            (false, _, q) => member(q),
+            (true, false, _) => Predicate::Not(Box::new(member(Quantifier::Any))),
+            // Some item is not of the types = not every item is.
+            (true, true, Quantifier::Any) => Predicate::Not(Box::new(member(Quantifier::All))),
+            (true, true, Quantifier::All) => Predicate::Not(Box::new(member(Quantifier::Any))),
+            (true, true, Quantifier::None) => member(Quantifier::All),
+        })
+    }
+
+    /// The canonical type names (as `Value::type_name` spells them) a name in a query means.
+    fn type_names(&self, name: &str, span: Span) -> Result<Vec<String>, QueryError> {
+        let names: &[&str] = match name.to_ascii_lowercase().as_str() {
+            "null" => &["null"],
+            "bool" | "boolean" => &["bool"],
+            "int" | "integer" | "long" => &["int"],
+            "float" => &["float"],
+            "double" => &["double"],
+            "decimal" | "decimal128" => &["decimal128"],
+            "numeric" | "number" => &["int", "float", "double", "decimal128"],
+            "string" => &["string"],
+            "binary" | "data" => &["binary"],
+            "date" | "timestamp" => &["date"],
+            "objectid" | "oid" => &["objectId"],
+            "uuid" => &["uuid"],
+            "object" | "link" | "objectlink" => &["object"],
+            "list" | "array" => &["list"],
+            "set" => &["set"],
+            "dictionary" | "map" => &["dictionary"],
+            "mixed" | "any" => &[
+                "null", "bool", "int", "float", "double", "decimal128", "string", "binary",
+                "date", "objectId", "uuid", "object", "list", "set", "dictionary",
+            ],
+            _ => {
+                return Err(invalid(
+                    span,
+                    format!("unknown type name '{name}' for @type (e.g. 'string', 'int', 'numeric', 'null')"),
+                ))
+            }
+        };
+        Ok(names.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    fn static_ty(&self, o: &Operand) -> Result<Ty, QueryError> {
+        Ok(match o {
+            Operand::Path { ty, .. } | Operand::Arith { ty, .. } => ty.clone(),
+            Operand::Subquery { .. } => Ty::Scalar(PropertyType::Int),
+            Operand::Literal(Literal::Null, _) => Ty::Null,
+            Operand::Literal(Literal::Number(_), _) => Ty::NumberLiteral,
+            Operand::Literal(l, _) => literal_ty(l),
+            Operand::Argument(n, span) => value_ty(&self.arg(*n, *span)?),
+            Operand::List(items, _) => match items.first() {
+                Some(first) => self.static_ty(first)?,
+                None => Ty::Null,
+            },
+        })
+    }
+
+    /// The operand as a bound expression, constants converted for `target`.
+    fn typed(&self, o: &Operand, target: &Ty) -> Result<Expr, QueryError> {
+        Ok(match o {
+            Operand::Path { path, .. } => Expr::Path(path.clone()),
+            Operand::Subquery { expr, .. } => expr.clone(),
+            Operand::Literal(l, span) => Expr::Constant(self.literal(l, target, *span)?),
+            Operand::Argument(n, span) => match self.arg(*n, *span)? {
+                Value::List(items) | Value::Set(items) => Expr::List(
+                    items
+                        .iter()
+                        .map(|v| self.argument(*n, v, target))
+                        .collect::<Result<_, _>>()?,
+                ),
+                v => Expr::Constant(self.argument(*n, &v, target)?),
+            },
+            Operand::List(items, _) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    match self.typed(item, target)? {
+                        Expr::Constant(v) => values.push(v),
+                        Expr::List(vs) => values.extend(vs),
+                        _ => {
+                            return Err(invalid(
+                                item.span(),
+                                "a list {…} holds constants (literals and arguments) only",
+                            ))
+                        }
+                    }
+                }
+                Expr::List(values)
+            }
+            Operand::Arith {
+                op,
+                left,
+                right,
+                ty,
+                ..
+            } => {
+                let inner = match ty {
+                    Ty::Scalar(t) if is_numeric(*t) => ty.clone(),
+                    _ => Ty::Scalar(PropertyType::Mixed),
+                };
+                let l = self.typed(left, &inner)?;
+                let r = self.typed(right, &inner)?;
+                match (&l, &r) {
+                    (Expr::Constant(a), Expr::Constant(b)) => {
+                        let folded = super::eval::arithmetic_value(*op, a, b);
+                        Expr::Constant(convert_number(folded, target))
+                    }
+                    _ => Expr::Arithmetic {
+                        op: *op,
+                        left: Box::new(l),
+                        right: Box::new(r),
+                    },
+                }
+            }
+        })
+    }
+
+    fn literal(&self, l: &Literal, target: &Ty, span: Span) -> Result<Value, QueryError> {
+        let mismatch = |what: &str| {
+            invalid(
+                span,
+                format!(
+                    "unsupported comparison between type '{}' and type '{what}'",
+                    ty_name(target)
+                ),
+            )
+        };
+        let t = match target {
+            Ty::Scalar(t) => Some(*t),
+            Ty::Null | Ty::NumberLiteral => Some(PropertyType::Mixed),
+            Ty::TypeName => Some(PropertyType::String),
+            Ty::Object(_) => None,
+        };
+        Ok(match l {
+            Literal::Null => Value::Null,
+            Literal::Number(text) => match t {
+                Some(PropertyType::Int) | Some(PropertyType::Mixed) => parse_number(text, span)?,
+                Some(PropertyType::Float) => match parse_number(text, span)? {
+                    Value::Int(i) => Value::Float(i as f32),
+                    _ => Value::Float(parse_f64(text, span)? as f32),
+                },
+                Some(PropertyType::Double) => Value::Double(parse_f64(text, span)?),
+                Some(PropertyType::Decimal128) => {
+                    let norm = match text.as_str() {
+                        "inf" => "Infinity".to_owned(),
+                        "-inf" => "-Infinity".to_owned(),
+                        "nan" => "NaN".to_owned(),
+                        other => other.to_owned(),
+                    };
+                    Value::Decimal(
+                        norm.parse()
+                            .map_err(|_| invalid(span, format!("'{text}' is not a decimal128")))?,
+                    )
+                }
+                _ => return Err(mismatch("number")),
+            },
+            Literal::Bool(b) => match t {
+                Some(PropertyType::Bool) | Some(PropertyType::Mixed) => Value::Bool(*b),
+                _ => return Err(mismatch("bool")),
+            },
+            Literal::String(s) => match t {
+                Some(PropertyType::String)
+                | Some(PropertyType::Binary)
+                | Some(PropertyType::Mixed) => Value::String(s.clone()),
+                _ => return Err(mismatch("string")),
+            },
+            Literal::ObjectId(o) => match t {
+                Some(PropertyType::ObjectId) | Some(PropertyType::Mixed) => Value::ObjectId(*o),
+                _ => return Err(mismatch("objectId")),
+            },
+            Literal::Uuid(u) => match t {
+                Some(PropertyType::Uuid) | Some(PropertyType::Mixed) => Value::Uuid(*u),
+                _ => return Err(mismatch("uuid")),
+            },
+            Literal::Timestamp(ts) => match t {
+                Some(PropertyType::Date) | Some(PropertyType::Mixed) => Value::Date(*ts),
+                _ => return Err(mismatch("date")),
+            },
+            Literal::Binary(b) => match t {
+                Some(PropertyType::Binary)
+                | Some(PropertyType::String)
+                | Some(PropertyType::Mixed) => Value::Binary(b.clone()),
+                _ => return Err(mismatch("binary")),
+            },
+        })
+    }
+
+    fn argument(&self, n: usize, v: &Value, target: &Ty) -> Result<Value, QueryError> {
+        let fail = || QueryError::Argument {
+            index: n,
+            message: format!(
+                "cannot compare argument ${n} with value {} (a {}) to a {}",
+                v.to_extended_json(),
+                v.type_name(),
+                ty_name(target)
+            ),
+        };
+        if v.is_null() {
+            return Ok(Value::Null);
+        }
+        Ok(match target {
+            Ty::Scalar(PropertyType::Mixed) | Ty::Null | Ty::NumberLiteral | Ty::TypeName => {
+                v.clone()
+            }
+            Ty::Object(class) => match v {
+                Value::Link(l) if &l.class == class => v.clone(),
+                _ => return Err(fail()),
+            },
+            Ty::Scalar(t) => {
+                let t = *t;
+                if is_numeric(t) {
+                    if !v.is_numeric() {
+                        return Err(fail());
+                    }
+                    convert_number(v.clone(), target)
+                } else {
+                    let ok = matches!(
+                        (t, v),
+                        (PropertyType::Bool, Value::Bool(_))
+                            | (
+                                PropertyType::String | PropertyType::Binary,
+                                Value::String(_) | Value::Binary(_)
+                            )
+                            | (PropertyType::Date, Value::Date(_))
+                            | (PropertyType::ObjectId, Value::ObjectId(_))
+                            | (PropertyType::Uuid, Value::Uuid(_))
+                    );
+                    if !ok {
+                        return Err(fail());
+                    }
+                    v.clone()
+                }
+            }
+        })
+    }
+
+    fn check_types(
+        &self,
+        l: &Ty,
+        r: &Ty,
+        left: &Operand,
+        right: &Operand,
+        op_span: Span,
+    ) -> Result<(), QueryError> {
+        let family = |t: &Ty| -> Option<u8> {
+            match t {
+                Ty::Null | Ty::Scalar(PropertyType::Mixed) => None,
+                Ty::NumberLiteral => Some(1),
+                Ty::Scalar(t) if is_numeric(*t) => Some(1),
+                Ty::Scalar(PropertyType::String | PropertyType::Binary) | Ty::TypeName => Some(2),
+                Ty::Scalar(PropertyType::Bool) => Some(3),
+                Ty::Scalar(PropertyType::Date) => Some(4),
+                Ty::Scalar(PropertyType::ObjectId) => Some(5),
+                Ty::Scalar(PropertyType::Uuid) => Some(6),
+                Ty::Object(_) | Ty::Scalar(_) => Some(7),
+            }
+        };
+        let compatible = match (family(l), family(r)) {
+            (Some(7), Some(7)) => l == r,
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        if !compatible {
+            let side = |o: &Operand, t: &Ty| match o {
+                Operand::Path { .. } => format!("'{}'", ty_name(t)),
+                _ => format!("'{}'", ty_name(t)),
+            };
+            let _ = (left, right);
+            return Err(invalid(
+                op_span,
+                format!(
+                    "unsupported comparison between type {} and type {}",
+                    side(left, l),
+                    side(right, r)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_operator(
+        &self,
+        op: CompareOp,
+        l: &Ty,
+        r: &Ty,
+        left: &Operand,
+        right: &Operand,
+        op_span: Span,
+    ) -> Result<(), QueryError> {
+        let stringish = |t: &Ty| {
+            matches!(
+                t,
+                Ty::Null
+                    | Ty::Scalar(PropertyType::String | PropertyType::Binary | PropertyType::Mixed)
+            )
+        };
+        let name = match op {
+            CompareOp::BeginsWith => "BEGINSWITH",
+            CompareOp::EndsWith => "ENDSWITH",
+            CompareOp::Contains => "CONTAINS",
+            CompareOp::Like => "LIKE",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+            _ => return Ok(()),
+        };
+        match op {
+            CompareOp::BeginsWith | CompareOp::EndsWith | CompareOp::Contains | CompareOp::Like => {
+                for (t, o) in [(l, left), (r, right)] {
+                    if !stringish(t) {
+                        if let Operand::Argument(n, _) = o {
+                            return Err(QueryError::Argument {
+                                index: *n,
+                                message: format!("cannot compare argument ${n} (a {}) with {name}, which needs strings", ty_name(t)),
+                            });
+                        }
+                        return Err(invalid(
+                            op_span,
+                            format!(
+                                "unsupported comparison operator {name} for type '{}'",
+                                ty_name(t)
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {
+                for t in [l, r] {
+                    if matches!(t, Ty::Object(_)) {
+                        return Err(invalid(
+                            op_span,
+                            format!("unsupported operator {name} for links: only ==, != and IN compare objects"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn operand(&self, e: &ast::Expr, scope: &Scope) -> Result<Operand, QueryError> {
+        Ok(match e {
+            ast::Expr::Literal(l, s) => Operand::Literal(l.clone(), *s),
+            ast::Expr::Argument(n, s) => {
+                self.arg(*n, *s)?;
+                Operand::Argument(*n, *s)
+            }
+            ast::Expr::List(items, s) => Operand::List(
+                items
+                    .iter()
+                    .map(|i| self.operand(i, scope))
+                    .collect::<Result<_, _>>()?,
+                *s,
+            ),
+            ast::Expr::Path(kp) => {
+                let (path, ty) = self.path(kp, scope)?;
+                Operand::Path {
+                    path,
+                    ty,
+                    span: kp.span,
+                }
+            }
+            ast::Expr::Arithmetic {
+                op,
+                left,
+                right,
+                span,
+            } => {
+                let l = self.operand(left, scope)?;
+                let r = self.operand(right, scope)?;
+                let mut result = PropertyType::Int;
+                for side in [&l, &r] {
+                    let t = self.static_ty(side)?;
+                    let t = match t {
+                        Ty::NumberLiteral => match side {
+                            Operand::Literal(Literal::Number(text), _)
+                                if text.parse::<i64>().is_ok() =>
+                            {
+                                PropertyType::Int
+                            }
+                            _ => PropertyType::Double,
+                        },
+                        Ty::Scalar(t) if is_numeric(t) || t == PropertyType::Mixed => t,
+                        Ty::Null => PropertyType::Mixed,
+                        other => {
+                            return Err(invalid(
+                                side.span(),
+                                format!("arithmetic needs numbers, not a {}", ty_name(&other)),
+                            ))
+                        }
+                    };
+                    result = widen(result, t);
+                }
+                if l.multi(self.args) && r.multi(self.args) {
+                    return Err(invalid(*span, "arithmetic on two lists is not supported"));
+                }
+                let op = match op {
+                    ast::ArithOp::Add => ArithOp::Add,
+                    ast::ArithOp::Sub => ArithOp::Sub,
+                    ast::ArithOp::Mul => ArithOp::Mul,
+                    ast::ArithOp::Div => ArithOp::Div,
+                };
+                Operand::Arith {
+                    op,
+                    left: Box::new(l),
+                    right: Box::new(r),
+                    ty: Ty::Scalar(result),
+                    span: *span,
+                }
+            }
+            ast::Expr::Subquery {
+                collection,
+                variable,
+                predicate,
+                span,
+            } => {
+                let (path, ty) = self.path(collection, scope)?;
+                let Ty::Object(class) = ty else {
+                    return Err(invalid(
+                        collection.span,
+                        "a subquery can not operate on a list of primitive values: SUBQUERY needs a list of objects",
+                    ));
+                };
+                if !path.multi {
+                    return Err(invalid(
+                        collection.span,
+                        "SUBQUERY needs a to-many key path (a list, set or backlinks)",
+                    ));
+                }
+                let inner = Scope {
+                    class: class.clone(),
+                    variable: Some(variable.clone()),
+                };
+                let predicate = self.predicate(predicate, &inner)?;
+                Operand::Subquery {
+                    expr: Expr::SubqueryCount {
+                        collection: path,
+                        class,
+                        predicate: Box::new(predicate),
+                    },
+                    span: *span,
+                }
+            }
+        })
+    }
+
+    fn prop_step(
+        &self,
+        class: &ObjectSchema,
+        name: &str,
+        span: Span,
+    ) -> Result<(Step, State), QueryError> {
+        let prop = class
+            .property(name)
+            .ok_or_else(|| invalid(span, format!("'{}' has no property '{name}'", class.name)))?;
+        if prop.ty == PropertyType::LinkingObjects {
+            let origin_class = prop.object_type.clone().unwrap_or_default();
+            let origin_property = prop.origin_property.clone().unwrap_or_default();
+            return Ok((
+                Step::Backlinks {
+                    origin_class: origin_class.clone(),
+                    origin_property,
+                },
+                State::Objects {
+                    class: origin_class,
+                    is_set: false,
+                    is_list: false,
+                },
+            ));
+        }
+        let target = prop.object_type.clone();
+        let embedded = match (&target, prop.ty) {
+            (Some(t), PropertyType::Object) => self.class(t, span)?.embedded,
+            _ => false,
+        };
+        let step = Step::Property(PropertyStep {
+            class: class.name.clone(),
+            name: name.to_owned(),
+            ty: prop.ty,
+            collection: prop.collection,
+            target: target.clone(),
+            embedded,
+        });
+        let state = match (prop.ty, prop.collection) {
+            (PropertyType::Object, Collection::Single) => State::Object(target.unwrap_or_default()),
+            (PropertyType::Object, Collection::List | Collection::Set) => State::Objects {
+                class: target.unwrap_or_default(),
+                is_set: prop.collection == Collection::Set,
+                is_list: prop.collection == Collection::List,
+            },
+            (ty, Collection::Dictionary) => State::Dict { ty, target },
+            (ty, Collection::Single) => State::Value(ty),
+            (ty, _) => State::Values {
+                ty,
+                is_set: prop.collection == Collection::Set,
+            },
+        };
+        Ok((step, state))
+    }
+
+    /// Resolves a key path; returns the bound path and the type of what it yields.
+    fn path(&self, kp: &ast::KeyPath, scope: &Scope) -> Result<(Path, Ty), QueryError> {
+        let mut steps: Vec<Step> = Vec::new();
+        let mut state = State::Object(scope.class.clone());
+        let mut multi = false;
+        // Start of the steps that produced the current (unconsumed) collection.
+        let mut coll_start: Option<usize> = None;
+        let mut elems = kp.elems.iter().peekable();
+        if let Some(PathElem::Variable(name, span)) = elems.peek() {
+            match &scope.variable {
+                Some(v) if v == name => {
+                    elems.next();
+                }
+                _ => {
+                    return Err(invalid(
+                        *span,
+                        format!("unknown variable '{name}': variables are declared by SUBQUERY"),
+                    ))
+                }
+            }
+        }
+        // Entering the elements of a pending collection makes the path multi-valued.
+        let flatten = |state: &mut State, multi: &mut bool, coll_start: &mut Option<usize>| {
+            if coll_start.take().is_some() {
+                *multi = true;
+            }
+            match state.clone() {
+                State::Objects { class, .. } => *state = State::Object(class),
+                State::Values { ty, .. } => *state = State::Value(ty),
+                State::Dict {
+                    ty: PropertyType::Object,
+                    target,
+                } => *state = State::Object(target.unwrap_or_default()),
+                State::Dict { ty, .. } => *state = State::Value(ty),
+                _ => {}
+            }
+        };
+        while let Some(elem) = elems.next() {
+            let span = elem.span();
+            match elem {
+                PathElem::Variable(name, _) => {
+                    return Err(invalid(
+                        span,
+                        format!("variable '{name}' can only start a key path"),
+                    ))
+                }
+                PathElem::Property(name, _) => {
+                    if let State::Dict { ty, target } = &state {
+                        // `dict.key` reads a key.
+                        steps.push(Step::Key(name.clone()));
+                        coll_start = None;
+                        state = match (ty, target) {
+                            (PropertyType::Object, Some(t)) => State::Object(t.clone()),
+                            (t, _) => State::Value(*t),
+                        };
+                        continue;
+                    }
+                    flatten(&mut state, &mut multi, &mut coll_start);
+                    match &state {
+                        State::Object(class) => {
+                            let class = self.class(class, span)?;
+                            if class.property(name).is_none() && name == "length" {
+                                return Err(invalid(
+                                    span,
+                                    format!("'{}' has no property 'length'", class.name),
+                                ));
+                            }
+                            let (step, next) = self.prop_step(class, name, span)?;
+                            let is_coll = matches!(
+                                next,
+                                State::Objects { .. } | State::Values { .. } | State::Dict { .. }
+                            );
+                            if is_coll {
+                                coll_start = Some(steps.len());
+                            }
+                            steps.push(step);
+                            state = next;
+                        }
+                        State::Value(PropertyType::String | PropertyType::Binary)
+                            if name == "length" =>
+                        {
+                            steps.push(Step::Length);
+                            state = State::Value(PropertyType::Int);
+                        }
+                        State::Value(t) => {
+                            return Err(invalid(
+                                span,
+                                format!(
+                                    "cannot read property '{name}' of a {} value",
+                                    scalar_name(*t)
+                                ),
+                            ))
+                        }
+                        _ => {
+                            return Err(invalid(
+                                span,
+                                format!("cannot read property '{name}' here"),
+                            ))
+                        }
+                    }
+                }
+                PathElem::Links {
+                    class, property, ..
+                } => {
+                    flatten(&mut state, &mut multi, &mut coll_start);
+                    let State::Object(target) = &state else {
+                        return Err(invalid(span, "@links must follow an object"));
+                    };
+                    let origin = self.class(class, span)?;
+                    let prop = origin.property(property).ok_or_else(|| {
+                        invalid(span, format!("'{class}' has no property '{property}'"))
+                    })?;
+                    if prop.ty != PropertyType::Object
+                        || prop.object_type.as_deref() != Some(target.as_str())
+                    {
+                        return Err(invalid(
+                            span,
+                            format!(
+                                "property '{property}' of '{class}' does not link to '{target}'"
+                            ),
+                        ));
+                    }
+                    coll_start = Some(steps.len());
+                    steps.push(Step::Backlinks {
+                        origin_class: class.clone(),
+                        origin_property: property.clone(),
+                    });
+                    state = State::Objects {
+                        class: class.clone(),
+                        is_set: false,
+                        is_list: false,
+                    };
+                }
+                PathElem::AllLinks(_) => {
+                    flatten(&mut state, &mut multi, &mut coll_start);
+                    let State::Object(target) = &state else {
+                        return Err(invalid(span, "@links must follow an object"));
+                    };
+                    let mut sources = Vec::new();
+                    for c in &self.schema.classes {
+                        if c.embedded {
+                            continue;
+                        }
+                        for p in &c.properties {
+                            if p.ty == PropertyType::Object
+                                && p.object_type.as_deref() == Some(target.as_str())
+                            {
+                                sources.push((c.name.clone(), p.name.clone()));
+                            }
+                        }
+                    }
+                    coll_start = Some(steps.len());
+                    steps.push(Step::AllBacklinks { sources });
+                    state = State::AllLinks;
+                }
+                PathElem::Index(sel, _) => match (&state, coll_start) {
+                    (State::Dict { .. }, Some(_)) if matches!(sel, ast::IndexSel::All) => {
+                        steps.push(Step::Values);
+                        coll_start = None;
+                        multi = true;
+                        flatten_dict(&mut state);
+                        continue;
+                    }
+                    (State::Dict { .. }, _) => {
+                        return Err(invalid(
+                            span,
+                            "dictionaries are not ordered: use a key, as in dict['key']",
+                        ))
+                    }
+                    (
+                        State::Objects { is_set: true, .. } | State::Values { is_set: true, .. },
+                        _,
+                    ) => return Err(invalid(span, "sets are not ordered and cannot be indexed")),
+                    (State::Objects { is_list: false, .. }, _) => {
+                        return Err(invalid(span, "only lists can be indexed"))
+                    }
+                    (State::Objects { .. } | State::Values { .. }, Some(start)) => {
+                        let step = match sel {
+                            ast::IndexSel::First => Step::Index(ListIndex::First),
+                            ast::IndexSel::Last => Step::Index(ListIndex::Last),
+                            ast::IndexSel::At(i) => Step::Index(ListIndex::At(*i)),
+                            ast::IndexSel::All => {
+                                flatten(&mut state, &mut multi, &mut coll_start);
+                                continue;
+                            }
+                            ast::IndexSel::Size => {
+                                let over = steps.split_off(start);
+                                steps.push(Step::Aggregate {
+                                    op: AggregateOp::Count,
+                                    over,
+                                });
+                                coll_start = None;
+                                state = State::Value(PropertyType::Int);
+                                continue;
+                            }
+                        };
+                        steps.push(step);
+                        coll_start = None;
+                        flatten_single(&mut state);
+                    }
+                    _ => return Err(invalid(span, "only lists can be indexed")),
+                },
+                PathElem::Key(key, _) => {
+                    let State::Dict { ty, target } = state.clone() else {
+                        return Err(invalid(span, "only dictionaries have keys"));
+                    };
+                    let key = match key {
+                        KeyExpr::Literal(k) => k.clone(),
+                        KeyExpr::Argument(n) => match self.arg(*n, span)? {
+                            Value::String(k) => k,
+                            other => {
+                                return Err(QueryError::Argument {
+                                    index: *n,
+                                    message: format!(
+                                        "a dictionary key must be a string, got a {}",
+                                        other.type_name()
+                                    ),
+                                })
+                            }
+                        },
+                    };
+                    steps.push(Step::Key(key));
+                    coll_start = None;
+                    state = match (ty, target) {
+                        (PropertyType::Object, Some(t)) => State::Object(t),
+                        (t, _) => State::Value(t),
+                    };
+                }
+                PathElem::Keys(_) => {
+                    if !matches!(state, State::Dict { .. }) || coll_start.is_none() {
+                        return Err(invalid(span, "@keys needs a dictionary"));
+                    }
+                    steps.push(Step::Keys);
+                    coll_start = None;
+                    multi = true;
+                    state = State::Value(PropertyType::String);
+                }
+                PathElem::Values(_) => {
+                    if coll_start.is_none() {
+                        return Err(invalid(span, "@values needs a dictionary or a collection"));
+                    }
+                    steps.push(Step::Values);
+                    coll_start = None;
+                    multi = true;
+                    flatten_dict(&mut state);
+                }
+                PathElem::Type(_) => {
+                    flatten(&mut state, &mut multi, &mut coll_start);
+                    if matches!(state, State::AllLinks) {
+                        return Err(invalid(span, "@type needs values"));
+                    }
+                    steps.push(Step::Type);
+                    state = State::TypeNames;
+                }
+                PathElem::Aggregate(op, _) => {
+                    let count = matches!(op, ast::AggregateOp::Count | ast::AggregateOp::Size);
+                    let Some(start) = coll_start else {
+                        // `@size`/`@count` of a string is its length.
+                        if count {
+                            if let State::Value(PropertyType::String | PropertyType::Binary) = state
+                            {
+                                steps.push(Step::Length);
+                                state = State::Value(PropertyType::Int);
+                                continue;
+                            }
+                        }
+                        return Err(invalid(
+                            span,
+                            "an aggregate (@count, @sum, …) needs a collection before it",
+                        ));
+                    };
+                    let mut over = steps.split_off(start);
+                    coll_start = None;
+                    let agg = match op {
+                        ast::AggregateOp::Count | ast::AggregateOp::Size => AggregateOp::Count,
+                        ast::AggregateOp::Sum => AggregateOp::Sum,
+                        ast::AggregateOp::Avg => AggregateOp::Avg,
+                        ast::AggregateOp::Min => AggregateOp::Min,
+                        ast::AggregateOp::Max => AggregateOp::Max,
+                    };
+                    let name = match op {
+                        ast::AggregateOp::Count => "@count",
+                        ast::AggregateOp::Size => "@size",
+                        ast::AggregateOp::Sum => "@sum",
+                        ast::AggregateOp::Avg => "@avg",
+                        ast::AggregateOp::Min => "@min",
+                        ast::AggregateOp::Max => "@max",
+                    };
+                    if count {
+                        steps.push(Step::Aggregate { op: agg, over });
+                        state = State::Value(PropertyType::Int);
+                        continue;
+                    }
+                    // The element type; for objects, the property after the aggregate.
+                    let elem_ty = match state.clone() {
+                        State::Values { ty, .. } | State::Dict { ty, .. }
+                            if ty != PropertyType::Object =>
+                        {
+                            ty
+                        }
+                        State::Objects { class, .. }
+                        | State::Dict {
+                            target: Some(class),
+                            ..
+                        } => {
+                            let mut cls = class;
+                            let mut ty = None;
+                            while let Some(PathElem::Property(pname, pspan)) = elems.peek() {
+                                let c = self.class(&cls, *pspan)?;
+                                let (step, next) = self.prop_step(c, pname, *pspan)?;
+                                elems.next();
+                                over.push(step);
+                                match next {
+                                    State::Object(t) => cls = t,
+                                    State::Value(t) => {
+                                        ty = Some(t);
+                                        break;
+                                    }
+                                    _ => {
+                                        return Err(invalid(
+                                            *pspan,
+                                            format!(
+                                                "{name} needs a single-valued property after it"
+                                            ),
+                                        ))
+                                    }
+                                }
+                            }
+                            ty.ok_or_else(|| {
+                                invalid(span, format!("{name} on objects needs a property after it, as in items.{name}.price"))
+                            })?
+                        }
+                        _ => return Err(invalid(span, format!("{name} needs a collection"))),
+                    };
+                    let allowed = match agg {
+                        AggregateOp::Sum | AggregateOp::Avg => {
+                            is_numeric(elem_ty) || elem_ty == PropertyType::Mixed
+                        }
+                        _ => {
+                            is_numeric(elem_ty)
+                                || matches!(elem_ty, PropertyType::Mixed | PropertyType::Date)
+                        }
+                    };
+                    if !allowed {
+                        let what = match over.last() {
+                            Some(Step::Property(p)) => {
+                                format!("property '{}' of '{}'", p.name, p.class)
+                            }
+                            _ => "this collection".to_owned(),
+                        };
+                        return Err(invalid(
+                            span,
+                            format!(
+                                "{name} is not defined for {} values ({what})",
+                                scalar_name(elem_ty)
+                            ),
+                        ));
+                    }
+                    let result = match agg {
+                        AggregateOp::Avg if elem_ty == PropertyType::Decimal128 => {
+                            PropertyType::Decimal128
+                        }
+                        AggregateOp::Avg if elem_ty != PropertyType::Mixed => PropertyType::Double,
+                        _ => elem_ty,
+                    };
+                    steps.push(Step::Aggregate { op: agg, over });
+                    state = State::Value(result);
+                }
+            }
+        }
+        if coll_start.is_some() {
+            multi = true;
+        }
+        let (value_type, object_class, ty) = match state {
+            State::Object(c) | State::Objects { class: c, .. } => {
+                (PropertyType::Object, Some(c.clone()), Ty::Object(c))
+            }
+            State::Dict {
+                ty: PropertyType::Object,
+                target: Some(c),
+            } => (PropertyType::Object, Some(c.clone()), Ty::Object(c)),
+            State::Value(t) | State::Values { ty: t, .. } | State::Dict { ty: t, .. } => {
+                (t, None, Ty::Scalar(t))
+            }
+            State::AllLinks => {
+                return Err(invalid(
+                    kp.span,
+                    "@links needs @count or @size after it (as in @links.@count)",
+                ))
+            }
+            State::TypeNames => (PropertyType::String, None, Ty::TypeName),
+        };
+        Ok((
+            Path {
+                steps,
+                multi,
+                value_type,
+                object_class,
+            },
+            ty,
+        ))
+    }
+
+    fn modifier(&self, m: &ast::Modifier, scope: &Scope) -> Result<Modifier, QueryError> {
+        let single = |kp: &ast::KeyPath, clause: &str| -> Result<Path, QueryError> {
+            let (path, ty) = self.path(kp, scope).map_err(|e| match e {
+                QueryError::Invalid { position, message } => QueryError::Invalid {
+                    position,
+                    message: format!("{message} (in the {clause} clause)"),
+                },
+                other => other,
+            })?;
+            if path.multi {
+                return Err(invalid(
+                    kp.span,
+                    format!("cannot {clause} by a to-many key path"),
+                ));
+            }
+            if matches!(ty, Ty::Object(_)) {
+                return Err(invalid(
+                    kp.span,
+                    format!("cannot {clause} by a link; name a property of the linked object"),
+                ));
+            }
+            Ok(path)
+        };
+        Ok(match m {
+            ast::Modifier::Sort(keys, _) => Modifier::Sort(
+                keys.iter()
+                    .map(|(kp, asc)| {
+                        Ok(SortKey {
+                            path: single(kp, "sort")?,
+                            ascending: *asc,
+                        })
+                    })
+                    .collect::<Result<_, QueryError>>()?,
+            ),
+            ast::Modifier::Distinct(paths, _) => Modifier::Distinct(
+                paths
+                    .iter()
+                    .map(|kp| single(kp, "distinct"))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ast::Modifier::Limit(n, _) => Modifier::Limit(*n),
+        })
+    }
+}
+
+fn flatten_single(state: &mut State) {
+    match state.clone() {
+        State::Objects { class, .. } => *state = State::Object(class),
+        State::Values { ty, .. } => *state = State::Value(ty),
+        _ => {}
+    }
+}
+
+fn flatten_dict(state: &mut State) {
+    match state.clone() {
+        State::Dict {
+            ty: PropertyType::Object,
+            target,
+        } => *state = State::Object(target.unwrap_or_default()),
+        State::Dict { ty, .. } => *state = State::Value(ty),
+        other => {
+            *state = other;
+            flatten_single(state);
+        }
+    }
+}
+
+fn widen(a: PropertyType, b: PropertyType) -> PropertyType {
+    use PropertyType::*;
+    match (a, b) {
+        (Mixed, _) | (_, Mixed) => Mixed,
+        (Decimal128, _) | (_, Decimal128) => Decimal128,
+        (Double, _) | (_, Double) | (Float, _) | (_, Float) => Double,
+        _ => Int,
+    }
+}
+
+fn literal_ty(l: &Literal) -> Ty {
+    match l {
+        Literal::Null => Ty::Null,
+        Literal::Bool(_) => Ty::Scalar(PropertyType::Bool),
+        Literal::Number(_) => Ty::NumberLiteral,
+        Literal::String(_) => Ty::Scalar(PropertyType::String),
+        Literal::ObjectId(_) => Ty::Scalar(PropertyType::ObjectId),
+        Literal::Uuid(_) => Ty::Scalar(PropertyType::Uuid),
+        Literal::Timestamp(_) => Ty::Scalar(PropertyType::Date),
+        Literal::Binary(_) => Ty::Scalar(PropertyType::Binary),
+    }
+}
+
+fn value_ty(v: &Value) -> Ty {
+    match v {
+        Value::Null => Ty::Null,
+        Value::Bool(_) => Ty::Scalar(PropertyType::Bool),
+        Value::Int(_) => Ty::Scalar(PropertyType::Int),
+        Value::Float(_) => Ty::Scalar(PropertyType::Float),
+        Value::Double(_) => Ty::Scalar(PropertyType::Double),
+        Value::String(_) => Ty::Scalar(PropertyType::String),
+        Value::Binary(_) => Ty::Scalar(PropertyType::Binary),
+        Value::Date(_) => Ty::Scalar(PropertyType::Date),
+        Value::ObjectId(_) => Ty::Scalar(PropertyType::ObjectId),
+        Value::Uuid(_) => Ty::Scalar(PropertyType::Uuid),
+        Value::Decimal(_) => Ty::Scalar(PropertyType::Decimal128),
+        Value::Link(l) => Ty::Object(l.class.clone()),
+        Value::List(items) | Value::Set(items) => items
+            .iter()
+            .find(|v| !v.is_null())
+            .map_or(Ty::Null, value_ty),
+        Value::Dictionary(_) | Value::Embedded(_) => Ty::Scalar(PropertyType::Mixed),
+    }
+}
+
+fn constant_ty(e: &Expr) -> Ty {
+    match e {
+        Expr::Constant(v) => value_ty(v),
+        Expr::List(items) => items
+            .iter()
+            .find(|v| !v.is_null())
+            .map_or(Ty::Null, value_ty),
+        _ => Ty::Scalar(PropertyType::Mixed),
+    }
+}
+
+fn parse_f64(text: &str, span: Span) -> Result<f64, QueryError> {
+    match text {
+        "inf" => Ok(f64::INFINITY),
+        "-inf" => Ok(f64::NEG_INFINITY),
+        "nan" => Ok(f64::NAN),
+        t => t
+            .parse::<f64>()
+            .map_err(|_| invalid(span, format!("'{t}' is not a number"))),
+    }
+}
+
+/// An untyped number: an int when it is written as one and fits, else a double.
+fn parse_number(text: &str, span: Span) -> Result<Value, QueryError> {
+    if let Ok(i) = text.parse::<i64>() {
+        return Ok(Value::Int(i));
+    }
+    parse_f64(text, span).map(Value::Double)
+}
+
+/// Converts a number to the numeric type of `target` (ints stay ints against other ints).
+fn convert_number(v: Value, target: &Ty) -> Value {
+    match (target, &v) {
+        (Ty::Scalar(PropertyType::Float), Value::Int(i)) => Value::Float(*i as f32),
+        (Ty::Scalar(PropertyType::Float), Value::Double(d)) => Value::Float(*d as f32),
+        (Ty::Scalar(PropertyType::Double), Value::Int(i)) => Value::Double(*i as f64),
+        (Ty::Scalar(PropertyType::Double), Value::Float(f)) => Value::Double(f64::from(*f)),
+        (Ty::Scalar(PropertyType::Decimal128), Value::Int(i)) => {
+            Value::Decimal(Dec::from_i64(*i).to_decimal128())
+        }
+        (Ty::Scalar(PropertyType::Decimal128), Value::Double(d)) => {
+            Value::Decimal(Dec::from_f64(*d).to_decimal128())
+        }
+        (Ty::Scalar(PropertyType::Decimal128), Value::Float(f)) => {
+            Value::Decimal(Dec::from_f64(f64::from(*f)).to_decimal128())
+        }
+        _ => v,
+    }
+}

@@ -1,0 +1,792 @@
+//! Recursive-descent parser: tokens → [`ParsedQuery`].
+//!
+//! Grammar (keywords are case-insensitive; a keyword where an operand is expected and not
+//! followed by an operator's position is still read as a property name, as in Realm):
+//!
+//! ```text
+//! query      := or modifier*
+//! or         := and (("||" | OR) and)*
+//! and        := not (("&&" | AND) not)*
+//! not        := ("!" | NOT) not | atom
+//! atom       := TRUEPREDICATE | FALSEPREDICATE | "(" or ")" | comparison
+//! comparison := [ANY | SOME | ALL | NONE] expr op ["[c]"] expr
+//!             | expr BETWEEN "{" expr "," expr "}"
+//! op         := == = != <> < <= =< > >= => BEGINSWITH ENDSWITH CONTAINS LIKE IN TEXT
+//! expr       := term (("+" | "-") term)*
+//! term       := factor (("*" | "/") factor)*
+//! factor     := "(" expr ")" | "{" [expr ("," expr)*] "}" | literal | "$n" | path
+//!             | SUBQUERY "(" path "," $var "," or ")" "." (@count | @size)
+//! path       := elem ("." elem | "[" (FIRST | LAST | SIZE | "*" | int | string | "$n") "]")*
+//! modifier   := SORT "(" path (ASC|ASCENDING|DESC|DESCENDING) ("," …)* ")"
+//!             | DISTINCT "(" path ("," path)* ")" | LIMIT "(" int ")"
+//! ```
+
+use super::ast::{
+    AggregateOp, ArithOp, Comparison, Expr, IndexSel, KeyExpr, KeyPath, Literal, Modifier,
+    Operator, ParsedQuery, PathElem, Predicate, Quantifier, Span,
+};
+use super::lexer::{tokenize, Tok, Token};
+use super::QueryError;
+
+/// Parses a query text.
+pub(crate) fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
+    let tokens = tokenize(text)?;
+    let mut p = Parser { tokens, pos: 0 };
+    if p.at_eof() {
+        return Err(p.expected("a predicate", None));
+    }
+    let predicate = p.or()?;
+    let mut modifiers = Vec::new();
+    while let Some(m) = p.modifier()? {
+        modifiers.push(m);
+    }
+    if !p.at_eof() {
+        return Err(p.expected(
+            "AND, OR, SORT, DISTINCT, LIMIT or the end of the query",
+            Some(p.previous_text()),
+        ));
+    }
+    Ok(ParsedQuery {
+        predicate,
+        modifiers,
+    })
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Word(w) => format!("'{w}'"),
+        Tok::Arg(n) => format!("'${n}'"),
+        Tok::Number { text, .. } => format!("the number {text}"),
+        Tok::Str(s) => format!("the string '{s}'"),
+        Tok::Oid(_) => "an objectId literal".to_owned(),
+        Tok::Uuid(_) => "a uuid literal".to_owned(),
+        Tok::Time(_) => "a date literal".to_owned(),
+        Tok::B64(_) => "a binary literal".to_owned(),
+        Tok::Punct(p) => format!("'{p}'"),
+        Tok::Eof => "end of query".to_owned(),
+    }
+}
+
+fn is_kw(tok: &Tok, kw: &str) -> bool {
+    matches!(tok, Tok::Word(w) if w.eq_ignore_ascii_case(kw))
+}
+
+fn is_operator_token(tok: &Tok) -> bool {
+    match tok {
+        Tok::Punct(p) => matches!(
+            *p,
+            "==" | "=" | "!=" | "<>" | "<" | "<=" | "=<" | ">" | ">=" | "=>"
+        ),
+        Tok::Word(w) => [
+            "BEGINSWITH",
+            "ENDSWITH",
+            "CONTAINS",
+            "LIKE",
+            "IN",
+            "BETWEEN",
+            "TEXT",
+        ]
+        .iter()
+        .any(|k| w.eq_ignore_ascii_case(k)),
+        _ => false,
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_at(&self, n: usize) -> &Token {
+        &self.tokens[(self.pos + n).min(self.tokens.len() - 1)]
+    }
+
+    fn at_eof(&self) -> bool {
+        self.peek().tok == Tok::Eof
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.peek().clone();
+        if self.pos < self.tokens.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn previous_text(&self) -> String {
+        match self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+            Some(t) => describe(&t.tok),
+            None => "the start".to_owned(),
+        }
+    }
+
+    /// `expected X [after Y] but found Z` at the current token.
+    fn expected(&self, what: &str, after: Option<String>) -> QueryError {
+        let t = self.peek();
+        let after = after.map(|a| format!(" after {a}")).unwrap_or_default();
+        QueryError::Syntax {
+            position: t.span.start,
+            message: format!("expected {what}{after} but found {}", describe(&t.tok)),
+        }
+    }
+
+    fn eat_punct(&mut self, p: &str) -> bool {
+        if self.peek().tok == Tok::Punct(match_punct(p)) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_punct(&mut self, p: &'static str, after: &str) -> Result<Span, QueryError> {
+        if self.peek().tok == Tok::Punct(p) {
+            Ok(self.bump().span)
+        } else {
+            Err(self.expected(&format!("'{p}'"), Some(after.to_owned())))
+        }
+    }
+
+    fn or(&mut self) -> Result<Predicate, QueryError> {
+        let mut left = self.and()?;
+        loop {
+            let t = &self.peek().tok;
+            if *t == Tok::Punct("||") || is_kw(t, "OR") {
+                self.bump();
+                let right = self.and()?;
+                left = Predicate::Or(Box::new(left), Box::new(right));
+            } else {
+                return Ok(left);
+            }
+        }
+    }
+
+    fn and(&mut self) -> Result<Predicate, QueryError> {
+        let mut left = self.not()?;
+        loop {
+            let t = &self.peek().tok;
+            if *t == Tok::Punct("&&") || is_kw(t, "AND") {
+                self.bump();
+                let right = self.not()?;
+                left = Predicate::And(Box::new(left), Box::new(right));
+            } else {
+                return Ok(left);
+            }
+        }
+    }
+
+    /// Whether the word at the current position is used as a keyword, not a property name:
+    /// a property name would be followed by an operator or a path continuation.
+    fn keyword_position(&self) -> bool {
+        let next = &self.peek_at(1).tok;
+        !(is_operator_token(next)
+            || *next == Tok::Punct(".")
+            || *next == Tok::Punct("[")
+            || matches!(next, Tok::Punct("+" | "-" | "*" | "/")))
+    }
+
+    fn not(&mut self) -> Result<Predicate, QueryError> {
+        let t = self.peek().clone();
+        if t.tok == Tok::Punct("!") || (is_kw(&t.tok, "NOT") && self.keyword_position()) {
+            self.bump();
+            if self.at_eof() {
+                return Err(self.expected("a predicate", Some(describe(&t.tok))));
+            }
+            let inner = self.not()?;
+            return Ok(Predicate::Not(Box::new(inner), t.span));
+        }
+        self.atom()
+    }
+
+    fn atom(&mut self) -> Result<Predicate, QueryError> {
+        let t = self.peek().clone();
+        if is_kw(&t.tok, "TRUEPREDICATE") && self.keyword_position() {
+            self.bump();
+            return Ok(Predicate::True(t.span));
+        }
+        if is_kw(&t.tok, "FALSEPREDICATE") && self.keyword_position() {
+            self.bump();
+            return Ok(Predicate::False(t.span));
+        }
+        if t.tok == Tok::Punct("(") {
+            // `(` opens either a grouped predicate or an arithmetic operand: try the
+            // predicate first and fall back, reporting whichever attempt got further.
+            let start = self.pos;
+            self.bump();
+            let grouped = self.or().and_then(|p| {
+                self.expect_punct(")", "the grouped predicate")?;
+                Ok(p)
+            });
+            match grouped {
+                Ok(p)
+                    if !is_operator_token(&self.peek().tok)
+                        && !matches!(self.peek().tok, Tok::Punct("+" | "-" | "*" | "/")) =>
+                {
+                    return Ok(p)
+                }
+                Ok(_) => {
+                    self.pos = start;
+                    return self.comparison();
+                }
+                Err(first) => {
+                    let first_pos = self.pos;
+                    self.pos = start;
+                    return match self.comparison() {
+                        Ok(c) => Ok(c),
+                        Err(second) => {
+                            if first_pos >= self.pos {
+                                Err(first)
+                            } else {
+                                Err(second)
+                            }
+                        }
+                    };
+                }
+            }
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> Result<Predicate, QueryError> {
+        let t = self.peek().clone();
+        let mut quantifier = None;
+        for (kw, q) in [
+            ("ANY", Quantifier::Any),
+            ("SOME", Quantifier::Any),
+            ("ALL", Quantifier::All),
+            ("NONE", Quantifier::None),
+        ] {
+            if is_kw(&t.tok, kw) && self.keyword_position() {
+                self.bump();
+                quantifier = Some((q, t.span));
+                break;
+            }
+        }
+        if self.at_eof() || matches!(self.peek().tok, Tok::Punct(")")) {
+            return Err(self.expected("a predicate", quantifier.map(|_| describe(&t.tok))));
+        }
+        let left = self.expr()?;
+        if let Expr::List(items, span) = &left {
+            if items.is_empty() {
+                return Err(QueryError::Syntax {
+                    position: span.start,
+                    message: "an empty list '{}' cannot be the left operand".to_owned(),
+                });
+            }
+        }
+        let op_tok = self.peek().clone();
+        let op = match &op_tok.tok {
+            Tok::Punct("==") | Tok::Punct("=") => Operator::Eq,
+            Tok::Punct("!=") | Tok::Punct("<>") => Operator::Ne,
+            Tok::Punct("<") => Operator::Lt,
+            Tok::Punct("<=") | Tok::Punct("=<") => Operator::Le,
+            Tok::Punct(">") => Operator::Gt,
+            Tok::Punct(">=") | Tok::Punct("=>") => Operator::Ge,
+            t if is_kw(t, "BEGINSWITH") => Operator::BeginsWith,
+            t if is_kw(t, "ENDSWITH") => Operator::EndsWith,
+            t if is_kw(t, "CONTAINS") => Operator::Contains,
+            t if is_kw(t, "LIKE") => Operator::Like,
+            t if is_kw(t, "IN") => Operator::In,
+            t if is_kw(t, "BETWEEN") => Operator::Between,
+            t if is_kw(t, "TEXT") => Operator::Text,
+            _ => {
+                return Err(self.expected(
+                    "a comparison operator (==, !=, <, >, BEGINSWITH, IN, …)",
+                    Some(self.previous_text()),
+                ))
+            }
+        };
+        self.bump();
+        let mut case_insensitive = false;
+        if self.peek().tok == Tok::Punct("[") {
+            if let (Tok::Word(w), Tok::Punct("]")) = (&self.peek_at(1).tok, &self.peek_at(2).tok) {
+                if w == "c" || w == "C" {
+                    self.bump();
+                    self.bump();
+                    self.bump();
+                    case_insensitive = true;
+                } else {
+                    return Err(QueryError::Syntax {
+                        position: self.peek_at(1).span.start,
+                        message: format!(
+                            "unknown operator modifier '[{w}]': only [c] (case-insensitive) exists"
+                        ),
+                    });
+                }
+            }
+        }
+        let after_op = format!("'{}'", op.name());
+        if self.at_eof() {
+            return Err(self.expected("a value", Some(after_op)));
+        }
+        let right = if op == Operator::Between {
+            let open = self.expect_punct("{", "BETWEEN")?;
+            let low = self.expr()?;
+            self.expect_punct(",", "the lower bound of BETWEEN")?;
+            let high = self.expr()?;
+            let close = self.expect_punct("}", "the upper bound of BETWEEN")?;
+            Expr::List(vec![low, high], open.to(close))
+        } else {
+            self.expr_after(&after_op)?
+        };
+        Ok(Predicate::Compare(Box::new(Comparison {
+            quantifier,
+            left,
+            op,
+            op_span: op_tok.span,
+            case_insensitive,
+            right,
+        })))
+    }
+
+    fn expr(&mut self) -> Result<Expr, QueryError> {
+        let after = self.previous_text();
+        self.expr_after(&after)
+    }
+
+    fn expr_after(&mut self, after: &str) -> Result<Expr, QueryError> {
+        let mut left = self.term(after)?;
+        loop {
+            let op = match self.peek().tok {
+                Tok::Punct("+") => ArithOp::Add,
+                Tok::Punct("-") => ArithOp::Sub,
+                _ => return Ok(left),
+            };
+            let op_text = describe(&self.bump().tok);
+            let right = self.term(&op_text)?;
+            let span = left.span().to(right.span());
+            left = Expr::Arithmetic {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+                span,
+            };
+        }
+    }
+
+    fn term(&mut self, after: &str) -> Result<Expr, QueryError> {
+        let mut left = self.factor(after)?;
+        loop {
+            let op = match self.peek().tok {
+                Tok::Punct("*") => ArithOp::Mul,
+                Tok::Punct("/") => ArithOp::Div,
+                _ => return Ok(left),
+            };
+            let op_text = describe(&self.bump().tok);
+            let right = self.factor(&op_text)?;
+            let span = left.span().to(right.span());
+            left = Expr::Arithmetic {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+                span,
+            };
+        }
+    }
+
+    fn factor(&mut self, after: &str) -> Result<Expr, QueryError> {
+        let t = self.peek().clone();
+        match &t.tok {
+            Tok::Punct("(") => {
+                self.bump();
+                let inner = self.expr_after("'('")?;
+                let close = self.expect_punct(")", "the parenthesised expression")?;
+                Ok(match inner {
+                    Expr::Arithmetic {
+                        op, left, right, ..
+                    } => Expr::Arithmetic {
+                        op,
+                        left,
+                        right,
+                        span: t.span.to(close),
+                    },
+                    other => other,
+                })
+            }
+            Tok::Punct("{") => {
+                self.bump();
+                let mut items = Vec::new();
+                if self.peek().tok != Tok::Punct("}") {
+                    loop {
+                        items.push(self.expr_after("'{'")?);
+                        if !self.eat_punct(",") {
+                            break;
+                        }
+                    }
+                }
+                let close = self.expect_punct("}", "the list's elements")?;
+                Ok(Expr::List(items, t.span.to(close)))
+            }
+            Tok::Punct("-") => {
+                self.bump();
+                let n = self.peek().clone();
+                match &n.tok {
+                    Tok::Number { text, .. } => {
+                        self.bump();
+                        Ok(Expr::Literal(
+                            Literal::Number(format!("-{text}")),
+                            t.span.to(n.span),
+                        ))
+                    }
+                    Tok::Word(w)
+                        if ["inf", "infinity"]
+                            .iter()
+                            .any(|k| w.eq_ignore_ascii_case(k)) =>
+                    {
+                        self.bump();
+                        Ok(Expr::Literal(
+                            Literal::Number("-inf".into()),
+                            t.span.to(n.span),
+                        ))
+                    }
+                    _ => Err(self.expected("a number", Some("'-'".to_owned()))),
+                }
+            }
+            Tok::Number { text, .. } => {
+                self.bump();
+                Ok(Expr::Literal(Literal::Number(text.clone()), t.span))
+            }
+            Tok::Str(s) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::String(s.clone()), t.span))
+            }
+            Tok::Oid(o) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::ObjectId(*o), t.span))
+            }
+            Tok::Uuid(u) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::Uuid(*u), t.span))
+            }
+            Tok::Time(ts) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::Timestamp(*ts), t.span))
+            }
+            Tok::B64(b) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::Binary(b.clone()), t.span))
+            }
+            Tok::Arg(n) => {
+                self.bump();
+                Ok(Expr::Argument(*n, t.span))
+            }
+            Tok::Word(w) => {
+                let continues = matches!(self.peek_at(1).tok, Tok::Punct(".") | Tok::Punct("["));
+                let lower = w.to_ascii_lowercase();
+                if !continues {
+                    let literal = match lower.as_str() {
+                        "true" => Some(Literal::Bool(true)),
+                        "false" => Some(Literal::Bool(false)),
+                        "null" | "nil" => Some(Literal::Null),
+                        "inf" | "infinity" => Some(Literal::Number("inf".into())),
+                        "nan" => Some(Literal::Number("nan".into())),
+                        _ => None,
+                    };
+                    if let Some(l) = literal {
+                        self.bump();
+                        return Ok(Expr::Literal(l, t.span));
+                    }
+                }
+                if lower == "subquery" && self.peek_at(1).tok == Tok::Punct("(") {
+                    return self.subquery();
+                }
+                Ok(Expr::Path(self.path()?))
+            }
+            _ => Err(self.expected("a value", Some(after.to_owned()))),
+        }
+    }
+
+    fn subquery(&mut self) -> Result<Expr, QueryError> {
+        let start = self.bump().span;
+        self.expect_punct("(", "SUBQUERY")?;
+        if !matches!(self.peek().tok, Tok::Word(_)) {
+            return Err(self.expected("a key path to a collection", Some("'SUBQUERY('".into())));
+        }
+        let collection = self.path()?;
+        self.expect_punct(",", "the SUBQUERY's collection")?;
+        let variable = match &self.peek().tok {
+            Tok::Word(w) if w.starts_with('$') && w.len() > 1 => w.clone(),
+            _ => {
+                return Err(self.expected(
+                    "a variable such as $x",
+                    Some("the SUBQUERY's collection".into()),
+                ))
+            }
+        };
+        self.bump();
+        self.expect_punct(",", "the SUBQUERY's variable")?;
+        if self.peek().tok == Tok::Punct(")") {
+            return Err(self.expected("a predicate", Some("the SUBQUERY's variable".into())));
+        }
+        let predicate = self.or()?;
+        self.expect_punct(")", "the SUBQUERY's predicate")?;
+        if self.peek().tok != Tok::Punct(".") {
+            return Err(self.expected("'.@count' or '.@size'", Some("SUBQUERY(…)".into())));
+        }
+        self.bump();
+        let agg = self.peek().clone();
+        match &agg.tok {
+            Tok::Word(w) if w == "@count" || w == "@size" => {
+                self.bump();
+            }
+            _ => {
+                return Err(self.expected(
+                    "@count or @size (the only aggregate of a SUBQUERY)",
+                    Some("'SUBQUERY(…).'".into()),
+                ))
+            }
+        }
+        Ok(Expr::Subquery {
+            collection,
+            variable,
+            predicate: Box::new(predicate),
+            span: start.to(agg.span),
+        })
+    }
+
+    /// A path element after `.` (or the first one).
+    fn path_elem(&mut self, first: bool) -> Result<PathElem, QueryError> {
+        let t = self.peek().clone();
+        let Tok::Word(w) = &t.tok else {
+            return Err(self.expected("a property name", Some(self.previous_text())));
+        };
+        self.bump();
+        if let Some(var) = w.strip_prefix('$') {
+            if first && !var.is_empty() {
+                return Ok(PathElem::Variable(w.clone(), t.span));
+            }
+            return Ok(PathElem::Property(w.clone(), t.span));
+        }
+        if !w.starts_with('@') {
+            return Ok(PathElem::Property(w.clone(), t.span));
+        }
+        let elem = match w.to_ascii_lowercase().as_str() {
+            "@links" => {
+                if self.peek().tok != Tok::Punct(".") {
+                    return Err(self.expected("'.' and a class name", Some("'@links'".into())));
+                }
+                // `@links.@count`: the next element is the aggregate.
+                if matches!(&self.peek_at(1).tok, Tok::Word(n) if n.starts_with('@')) {
+                    return Ok(PathElem::AllLinks(t.span));
+                }
+                self.bump();
+                let class = match &self.peek().tok {
+                    Tok::Word(c) => c.clone(),
+                    _ => return Err(self.expected("a class name", Some("'@links.'".into()))),
+                };
+                self.bump();
+                self.expect_punct(".", "the @links class")?;
+                let last = self.peek().clone();
+                let property = match &last.tok {
+                    Tok::Word(p) => p.clone(),
+                    _ => return Err(self.expected("a property name", Some(format!("'@links.{class}.'")))),
+                };
+                self.bump();
+                return Ok(PathElem::Links {
+                    class,
+                    property,
+                    span: t.span.to(last.span),
+                });
+            }
+            "@count" => PathElem::Aggregate(AggregateOp::Count, t.span),
+            "@size" => PathElem::Aggregate(AggregateOp::Size, t.span),
+            "@sum" => PathElem::Aggregate(AggregateOp::Sum, t.span),
+            "@avg" => PathElem::Aggregate(AggregateOp::Avg, t.span),
+            "@min" => PathElem::Aggregate(AggregateOp::Min, t.span),
+            "@max" => PathElem::Aggregate(AggregateOp::Max, t.span),
+            "@keys" => PathElem::Keys(t.span),
+            "@values" => PathElem::Values(t.span),
+            "@type" => PathElem::Type(t.span),
+            _ => {
+                return Err(QueryError::Syntax {
+                    position: t.span.start,
+                    message: format!(
+                        "unknown keyword '{w}': expected @links, @count, @size, @sum, @avg, @min, @max, @keys, @values or @type"
+                    ),
+                })
+            }
+        };
+        if first {
+            return Err(QueryError::Syntax {
+                position: t.span.start,
+                message: format!("'{w}' must follow a key path (as in 'items.{w}')"),
+            });
+        }
+        Ok(elem)
+    }
+
+    fn path(&mut self) -> Result<KeyPath, QueryError> {
+        let start = self.peek().span;
+        let mut elems = vec![self.path_elem(true)?];
+        let mut end = elems[0].span();
+        loop {
+            match self.peek().tok {
+                Tok::Punct(".") => {
+                    self.bump();
+                    let e = self.path_elem(false)?;
+                    end = e.span();
+                    elems.push(e);
+                }
+                Tok::Punct("[") => {
+                    // `[c]` after a path belongs to an operator, not to the path.
+                    if matches!(&self.peek_at(1).tok, Tok::Word(w) if w == "c" || w == "C")
+                        && self.peek_at(2).tok == Tok::Punct("]")
+                    {
+                        break;
+                    }
+                    let open = self.bump().span;
+                    let inner = self.bump();
+                    let elem = match &inner.tok {
+                        Tok::Word(w) if w.eq_ignore_ascii_case("FIRST") => {
+                            PathElem::Index(IndexSel::First, open)
+                        }
+                        Tok::Word(w) if w.eq_ignore_ascii_case("LAST") => {
+                            PathElem::Index(IndexSel::Last, open)
+                        }
+                        Tok::Word(w) if w.eq_ignore_ascii_case("SIZE") => {
+                            PathElem::Index(IndexSel::Size, open)
+                        }
+                        Tok::Punct("*") => PathElem::Index(IndexSel::All, open),
+                        Tok::Number {
+                            text,
+                            plain_int: true,
+                        } => match text.parse::<usize>() {
+                            Ok(i) => PathElem::Index(IndexSel::At(i), open),
+                            Err(_) => {
+                                return Err(QueryError::Syntax {
+                                    position: inner.span.start,
+                                    message: format!("list index {text} is too large"),
+                                })
+                            }
+                        },
+                        Tok::Str(s) => PathElem::Key(KeyExpr::Literal(s.clone()), open),
+                        Tok::Arg(n) => PathElem::Key(KeyExpr::Argument(*n), open),
+                        _ => {
+                            self.pos -= 1;
+                            return Err(self.expected(
+                                "FIRST, LAST, SIZE, *, an index, a quoted key or an argument",
+                                Some("'['".into()),
+                            ));
+                        }
+                    };
+                    let close = self.expect_punct("]", "the subscript")?;
+                    let elem = match elem {
+                        PathElem::Index(sel, _) => PathElem::Index(sel, open.to(close)),
+                        PathElem::Key(k, _) => PathElem::Key(k, open.to(close)),
+                        other => other,
+                    };
+                    end = close;
+                    elems.push(elem);
+                }
+                _ => break,
+            }
+        }
+        Ok(KeyPath {
+            elems,
+            span: start.to(end),
+        })
+    }
+
+    fn modifier(&mut self) -> Result<Option<Modifier>, QueryError> {
+        let t = self.peek().clone();
+        let Tok::Word(w) = &t.tok else {
+            return Ok(None);
+        };
+        let kw = w.to_ascii_uppercase();
+        if !matches!(kw.as_str(), "SORT" | "DISTINCT" | "LIMIT") {
+            return Ok(None);
+        }
+        self.bump();
+        self.expect_punct("(", &kw)?;
+        let modifier = match kw.as_str() {
+            "SORT" => {
+                let mut keys = Vec::new();
+                loop {
+                    if !matches!(self.peek().tok, Tok::Word(_)) {
+                        return Err(
+                            self.expected("a key path to sort by", Some(self.previous_text()))
+                        );
+                    }
+                    let path = self.path()?;
+                    let dir = self.peek().clone();
+                    let ascending = match &dir.tok {
+                        Tok::Word(d)
+                            if d.eq_ignore_ascii_case("ASC")
+                                || d.eq_ignore_ascii_case("ASCENDING") =>
+                        {
+                            true
+                        }
+                        Tok::Word(d)
+                            if d.eq_ignore_ascii_case("DESC")
+                                || d.eq_ignore_ascii_case("DESCENDING") =>
+                        {
+                            false
+                        }
+                        _ => {
+                            return Err(
+                                self.expected("ASC or DESC", Some("the sort key path".into()))
+                            )
+                        }
+                    };
+                    self.bump();
+                    keys.push((path, ascending));
+                    if !self.eat_punct(",") {
+                        break;
+                    }
+                }
+                let close = self.expect_punct(")", "the SORT keys")?;
+                Modifier::Sort(keys, t.span.to(close))
+            }
+            "DISTINCT" => {
+                let mut paths = Vec::new();
+                loop {
+                    if !matches!(self.peek().tok, Tok::Word(_)) {
+                        return Err(self.expected("a key path", Some(self.previous_text())));
+                    }
+                    paths.push(self.path()?);
+                    if !self.eat_punct(",") {
+                        break;
+                    }
+                }
+                let close = self.expect_punct(")", "the DISTINCT key paths")?;
+                Modifier::Distinct(paths, t.span.to(close))
+            }
+            _ => {
+                let n = self.peek().clone();
+                let limit = match &n.tok {
+                    Tok::Number {
+                        text,
+                        plain_int: true,
+                    } => text.parse::<usize>().map_err(|_| QueryError::Syntax {
+                        position: n.span.start,
+                        message: format!("LIMIT {text} is too large"),
+                    })?,
+                    _ => {
+                        return Err(self.expected("a non-negative integer", Some("'LIMIT('".into())))
+                    }
+                };
+                self.bump();
+                let close = self.expect_punct(")", "the LIMIT count")?;
+                Modifier::Limit(limit, t.span.to(close))
+            }
+        };
+        Ok(Some(modifier))
+    }
+}
+
+fn match_punct(p: &str) -> &'static str {
+    match p {
+        "," => ",",
+        "." => ".",
+        ")" => ")",
+        "(" => "(",
+        "}" => "}",
+        "]" => "]",
+        _ => "",
+    }
+}
