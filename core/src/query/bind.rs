@@ -33,6 +33,7 @@ pub(crate) fn bind(
     let scope = Scope {
         class: class.to_owned(),
         variable: None,
+        outer: Vec::new(),
     };
     let predicate = binder.predicate(&query.predicate, &scope)?;
     let mut modifiers = Vec::new();
@@ -56,6 +57,8 @@ struct Binder<'a> {
 struct Scope {
     class: String,
     variable: Option<String>,
+    /// Variables of enclosing subqueries (they cannot be reused).
+    outer: Vec<String>,
 }
 
 /// The static type of an operand.
@@ -426,6 +429,40 @@ impl<'a> Binder<'a> {
         };
         let lty = self.static_ty(&left)?;
         let rty = self.static_ty(&right)?;
+        if explicit && !left.multi(self.args) {
+            return Err(invalid(
+                left.span(),
+                format!(
+                    "the key path after {} must contain a list (a to-many relationship or a collection)",
+                    match quantifier {
+                        Quantifier::Any => "ANY",
+                        Quantifier::All => "ALL",
+                        Quantifier::None => "NONE",
+                    }
+                ),
+            ));
+        }
+        if op == CompareOp::In && !right.multi(self.args) {
+            return Err(invalid(
+                right.span(),
+                "the expression after IN must be a list {…}, a list argument or a key path to a collection",
+            ));
+        }
+        for (side, other_ty) in [(&left, &rty), (&right, &lty)] {
+            if let Operand::Path {
+                path,
+                ty: Ty::Object(_),
+                span,
+            } = side
+            {
+                if path.multi && *other_ty == Ty::Null {
+                    return Err(invalid(
+                        *span,
+                        "comparing a list of objects with null is not supported; use @count == 0",
+                    ));
+                }
+            }
+        }
         // The type constants are converted to: the non-constant side's type.
         let target = match (left.is_constant(), right.is_constant()) {
             (true, false) => rty.clone(),
@@ -446,9 +483,6 @@ impl<'a> Binder<'a> {
         };
         self.check_types(&lty, &rty, &left, &right, op_span)?;
         self.check_operator(op, &lty, &rty, &left, &right, op_span)?;
-        if op == CompareOp::In && !right.multi(self.args) {
-            op = CompareOp::Eq;
-        }
         let (mut left_expr, mut right_expr) = (left_expr, right_expr);
         // Put a constant on the right where the operator allows it, for simpler consumers.
         if left.is_constant() && !right.is_constant() {
@@ -998,9 +1032,18 @@ impl<'a> Binder<'a> {
                         "SUBQUERY needs a to-many key path (a list, set or backlinks)",
                     ));
                 }
+                if scope.variable.as_ref() == Some(variable) || scope.outer.contains(variable) {
+                    return Err(invalid(
+                        *span,
+                        format!("the variable '{variable}' is already used by an enclosing SUBQUERY; choose another name"),
+                    ));
+                }
+                let mut outer = scope.outer.clone();
+                outer.extend(scope.variable.clone());
                 let inner = Scope {
                     class: class.clone(),
                     variable: Some(variable.clone()),
+                    outer,
                 };
                 let predicate = self.predicate(predicate, &inner)?;
                 Operand::Subquery {
@@ -1177,6 +1220,11 @@ impl<'a> Binder<'a> {
                     let State::Object(target) = &state else {
                         return Err(invalid(span, "@links must follow an object"));
                     };
+                    // Realm's internal table names carry a `class_` prefix; accept it too.
+                    let class = match (self.schema.class(class), class.strip_prefix("class_")) {
+                        (None, Some(bare)) if self.schema.class(bare).is_some() => &bare.to_owned(),
+                        _ => class,
+                    };
                     let origin = self.class(class, span)?;
                     let prop = origin.property(property).ok_or_else(|| {
                         invalid(span, format!("'{class}' has no property '{property}'"))
@@ -1340,7 +1388,11 @@ impl<'a> Binder<'a> {
                             "an aggregate (@count, @sum, …) needs a collection before it",
                         ));
                     };
-                    let mut over = steps.split_off(start);
+                    // Realm aggregates over everything the path reaches so far (the whole
+                    // link chain), so `items.@links.@count` sums over all items.
+                    let _ = start;
+                    let mut over = std::mem::take(&mut steps);
+                    multi = false;
                     coll_start = None;
                     let agg = match op {
                         ast::AggregateOp::Count | ast::AggregateOp::Size => AggregateOp::Count,

@@ -790,3 +790,274 @@ fn match_punct(p: &str) -> &'static str {
         _ => "",
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::value::{ObjectId, Timestamp, Uuid};
+
+    fn err(text: &str) -> (usize, String) {
+        match parse(text).unwrap_err() {
+            QueryError::Syntax { position, message } => (position, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn comparison(text: &str) -> Comparison {
+        match parse(text).unwrap().predicate {
+            Predicate::Compare(c) => *c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn literal(text: &str) -> Literal {
+        match comparison(&format!("x == {text}")).right {
+            Expr::Literal(l, _) => l,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_say_where_and_what_was_expected() {
+        assert_eq!(
+            err("progressMinutes =="),
+            (
+                18,
+                "expected a value after '==' but found end of query".into()
+            )
+        );
+        assert_eq!(
+            err("name == 'a' AND"),
+            (15, "expected a predicate but found end of query".into())
+        );
+        let (pos, msg) = err("invalidQuery");
+        assert_eq!(pos, 12);
+        assert!(msg.starts_with("expected a comparison operator"), "{msg}");
+        let (pos, msg) = err("a == 1)");
+        assert_eq!(pos, 6);
+        assert!(
+            msg.contains("AND, OR, SORT, DISTINCT, LIMIT or the end of the query"),
+            "{msg}"
+        );
+        assert_eq!(err("(a == 1").0, 7);
+        assert_eq!(err("").1, "expected a predicate but found end of query");
+        let (pos, msg) = err("a == 1 SORT(a)");
+        assert_eq!(pos, 13);
+        assert!(msg.contains("ASC or DESC"), "{msg}");
+        assert!(err("a == 1 LIMIT(2.5)").1.contains("non-negative integer"));
+        assert!(err("a == 1 LIMIT(0x10)").1.contains("non-negative integer"));
+        assert!(err("SUBQUERY(items, $x, $x.a == 1) > 0")
+            .1
+            .contains("'.@count'"));
+        assert!(err("SUBQUERY(items, x, x.a == 1).@count > 0")
+            .1
+            .contains("variable"));
+        assert!(err("a ==[d] 'x'").1.contains("[d]"));
+        assert!(err("@count > 1").1.contains("must follow a key path"));
+        assert!(err("a.@foo > 1").1.contains("unknown keyword '@foo'"));
+        assert!(err("a BETWEEN 1").1.contains("'{'"));
+        assert!(err("{} == a").1.contains("empty list"));
+        assert_eq!(err("a == 1 &&").0, 9);
+    }
+
+    #[test]
+    fn every_literal_form() {
+        assert_eq!(literal("null"), Literal::Null);
+        assert_eq!(literal("nil"), Literal::Null);
+        assert_eq!(literal("NULL"), Literal::Null);
+        assert_eq!(literal("true"), Literal::Bool(true));
+        assert_eq!(literal("FALSE"), Literal::Bool(false));
+        assert_eq!(literal("42"), Literal::Number("42".into()));
+        assert_eq!(literal("-1"), Literal::Number("-1".into()));
+        assert_eq!(literal("0x1F"), Literal::Number("31".into()));
+        assert_eq!(literal("1.5e3"), Literal::Number("1.5e3".into()));
+        assert_eq!(literal("inf"), Literal::Number("inf".into()));
+        assert_eq!(literal("-infinity"), Literal::Number("-inf".into()));
+        assert_eq!(literal("nan"), Literal::Number("nan".into()));
+        assert_eq!(literal("'it'"), Literal::String("it".into()));
+        assert_eq!(literal(r#""a\"b""#), Literal::String(r#"a\"b"#.into()));
+        assert_eq!(
+            literal("oid(6001c033600510df3bbfd864)"),
+            Literal::ObjectId(ObjectId::parse_str("6001c033600510df3bbfd864").unwrap())
+        );
+        assert_eq!(
+            literal("uuid(d1b186e1-e9e0-4768-a1a7-c492519d47ee)"),
+            Literal::Uuid(Uuid::parse_str("d1b186e1-e9e0-4768-a1a7-c492519d47ee").unwrap())
+        );
+        assert_eq!(literal("T1:2"), Literal::Timestamp(Timestamp::new(1, 2)));
+        assert_eq!(
+            literal("2017-12-01@12:07:53:505"),
+            Literal::Timestamp(Timestamp::new(1_512_130_073, 505))
+        );
+        assert_eq!(literal("B64\"AQI=\""), Literal::Binary(vec![1, 2]));
+    }
+
+    #[test]
+    fn every_operator() {
+        for (text, op) in [
+            ("==", Operator::Eq),
+            ("=", Operator::Eq),
+            ("!=", Operator::Ne),
+            ("<>", Operator::Ne),
+            ("<", Operator::Lt),
+            ("<=", Operator::Le),
+            ("=<", Operator::Le),
+            (">", Operator::Gt),
+            (">=", Operator::Ge),
+            ("=>", Operator::Ge),
+            ("BEGINSWITH", Operator::BeginsWith),
+            ("endswith", Operator::EndsWith),
+            ("Contains", Operator::Contains),
+            ("LIKE", Operator::Like),
+            ("IN", Operator::In),
+            ("TEXT", Operator::Text),
+        ] {
+            let c = comparison(&format!("a {text} 'x'"));
+            assert_eq!(c.op, op, "{text}");
+            assert!(!c.case_insensitive);
+            let c = comparison(&format!("a {text}[c] 'x'"));
+            assert!(c.case_insensitive, "{text}[c]");
+        }
+        let c = comparison("a BETWEEN {1, 2}");
+        assert_eq!(c.op, Operator::Between);
+        assert!(matches!(c.right, Expr::List(ref v, _) if v.len() == 2));
+    }
+
+    #[test]
+    fn logic_precedence_and_keywords_as_names() {
+        let q = parse("a == 1 || b == 2 && !(c == 3)").unwrap();
+        let Predicate::Or(_, right) = q.predicate else {
+            panic!()
+        };
+        let Predicate::And(_, not) = *right else {
+            panic!()
+        };
+        assert!(matches!(*not, Predicate::Not(..)));
+        assert!(matches!(
+            parse("NOT NOT != 'NOT'").unwrap().predicate,
+            Predicate::Not(..)
+        ));
+        assert!(matches!(
+            parse("contains contains 'contains'").unwrap().predicate,
+            Predicate::Compare(_)
+        ));
+        assert!(matches!(
+            parse("TRUEPREDICATE").unwrap().predicate,
+            Predicate::True(_)
+        ));
+        assert!(matches!(
+            parse("falsepredicate").unwrap().predicate,
+            Predicate::False(_)
+        ));
+        let c = comparison("ANY items.price > 5");
+        assert_eq!(c.quantifier.map(|q| q.0), Some(Quantifier::Any));
+        let c = comparison("SOME items.price > 5");
+        assert_eq!(c.quantifier.map(|q| q.0), Some(Quantifier::Any));
+        assert_eq!(
+            comparison("ALL x > 5").quantifier.map(|q| q.0),
+            Some(Quantifier::All)
+        );
+        assert_eq!(
+            comparison("NONE x > 5").quantifier.map(|q| q.0),
+            Some(Quantifier::None)
+        );
+    }
+
+    #[test]
+    fn arithmetic_and_grouping() {
+        let c = comparison("priority >= 2 * (2 - 1) + 2");
+        let Expr::Arithmetic {
+            op: ArithOp::Add,
+            left,
+            ..
+        } = c.right
+        else {
+            panic!()
+        };
+        assert!(matches!(
+            *left,
+            Expr::Arithmetic {
+                op: ArithOp::Mul,
+                ..
+            }
+        ));
+        // A parenthesis may open an arithmetic operand rather than a group.
+        let c = comparison("(a + 1) * 2 > 3");
+        assert!(matches!(
+            c.left,
+            Expr::Arithmetic {
+                op: ArithOp::Mul,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse("((a == 1))").unwrap().predicate,
+            Predicate::Compare(_)
+        ));
+    }
+
+    #[test]
+    fn key_paths() {
+        let c = comparison("@links.Project.items.@count > 1");
+        let Expr::Path(p) = c.left else { panic!() };
+        assert!(
+            matches!(p.elems[0], PathElem::Links { ref class, ref property, .. } if class == "Project" && property == "items")
+        );
+        assert!(matches!(
+            p.elems[1],
+            PathElem::Aggregate(AggregateOp::Count, _)
+        ));
+        let Expr::Path(p) = comparison("@links.@count == 0").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[0], PathElem::AllLinks(_)));
+        let Expr::Path(p) = comparison("dict['k'] == 1").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[1], PathElem::Key(KeyExpr::Literal(ref k), _) if k == "k"));
+        let Expr::Path(p) = comparison("dict[$0] == 1").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[1], PathElem::Key(KeyExpr::Argument(0), _)));
+        let Expr::Path(p) = comparison("list[FIRST] == 1").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[1], PathElem::Index(IndexSel::First, _)));
+        let Expr::Path(p) = comparison("list[2].@type == 'int'").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[1], PathElem::Index(IndexSel::At(2), _)));
+        assert!(matches!(p.elems[2], PathElem::Type(_)));
+        let Expr::Path(p) = comparison("d.@keys == 'a'").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[1], PathElem::Keys(_)));
+        let Expr::Path(p) = comparison("d[*] == 'a'").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[1], PathElem::Index(IndexSel::All, _)));
+        let Expr::Path(p) = comparison("d.@values == 'a'").left else {
+            panic!()
+        };
+        assert!(matches!(p.elems[1], PathElem::Values(_)));
+        assert_eq!(p.span, Span { start: 0, end: 9 });
+        assert!(matches!(
+            comparison("SUBQUERY(items, $x, $x.a == 1 AND $x.b > 2).@size > 0").left,
+            Expr::Subquery { ref variable, .. } if variable == "$x"
+        ));
+    }
+
+    #[test]
+    fn modifiers_in_order() {
+        let q = parse("TRUEPREDICATE sort(a ASC, b.c descending) DISTINCT(a) LIMIT(5) LIMIT(1)")
+            .unwrap();
+        assert_eq!(q.modifiers.len(), 4);
+        assert!(
+            matches!(q.modifiers[0], Modifier::Sort(ref k, _) if k.len() == 2 && k[0].1 && !k[1].1)
+        );
+        assert!(matches!(q.modifiers[1], Modifier::Distinct(ref p, _) if p.len() == 1));
+        assert!(matches!(q.modifiers[2], Modifier::Limit(5, _)));
+        assert!(matches!(q.modifiers[3], Modifier::Limit(1, _)));
+    }
+}

@@ -1,0 +1,236 @@
+//! Query semantics beyond the conformance table: literal typing, embedded objects, backlinks,
+//! dictionaries of links, nested subqueries, binding errors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use syncline_core::query::{BoundQuery, MemoryStore, QueryError};
+use syncline_core::value::document_from_extended_json;
+use syncline_core::{PrimaryKey, Schema, Value};
+
+fn store() -> MemoryStore {
+    let schema = Schema::from_json(&json!([
+        {"name": "Shop", "primaryKey": "_id", "properties": {
+            "_id": "int",
+            "name": "string",
+            "address": {"type": "object", "objectType": "Address"},
+            "staff": {"type": "list", "objectType": "Person"},
+            "byRole": {"type": "dictionary", "objectType": "Person"},
+            "rating": {"type": "float", "optional": true},
+            "revenue": {"type": "decimal128", "optional": true},
+            "tags": "string[]",
+            "opened": {"type": "date", "optional": true}
+        }},
+        {"name": "Address", "embedded": true, "properties": {"city": "string", "zip": "int?"}},
+        {"name": "Person", "primaryKey": "_id", "properties": {
+            "_id": "int",
+            "name": "string",
+            "age": "int",
+            "friends": {"type": "list", "objectType": "Person"},
+            "shops": {"type": "linkingObjects", "objectType": "Shop", "property": "staff"}
+        }}
+    ]))
+    .unwrap();
+    let mut store = MemoryStore::new(schema.clone());
+    let people = [
+        json!({"_id": 1, "name": "Ann", "age": 30, "friends": [2, 3]}),
+        json!({"_id": 2, "name": "Bob", "age": 17, "friends": [1]}),
+        json!({"_id": 3, "name": "Cid", "age": 45, "friends": []}),
+    ];
+    for p in people {
+        let doc =
+            document_from_extended_json(&p, schema.class("Person").unwrap(), &schema).unwrap();
+        store.insert("Person", doc).unwrap();
+    }
+    let shops = [
+        json!({"_id": 10, "name": "Café Élan", "address": {"city": "Oslo", "zip": 150},
+               "staff": [1, 2, 1], "byRole": {"boss": 1, "clerk": 2}, "rating": 4.1,
+               "revenue": {"$numberDecimal": "1000.10"}, "tags": ["coffee", "Cake"],
+               "opened": {"$date": "1969-12-31T23:59:59.999999999Z"}}),
+        json!({"_id": 11, "name": "bakery", "address": {"city": "Bergen", "zip": null},
+               "staff": [3], "byRole": {"boss": 3}, "rating": null,
+               "revenue": {"$numberDecimal": "-Infinity"}, "tags": [], "opened": null}),
+    ];
+    for s in shops {
+        let doc = document_from_extended_json(&s, schema.class("Shop").unwrap(), &schema).unwrap();
+        store.insert("Shop", doc).unwrap();
+    }
+    store
+}
+
+fn ids(store: &MemoryStore, class: &str, query: &str, args: &[Value]) -> Vec<i64> {
+    let q = BoundQuery::new(query, store.schema(), class, args)
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    q.evaluate(store)
+        .unwrap()
+        .into_iter()
+        .map(|pk| match pk {
+            PrimaryKey::Int(i) => i,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+fn error(store: &MemoryStore, class: &str, query: &str, args: &[Value]) -> QueryError {
+    match BoundQuery::new(query, store.schema(), class, args) {
+        Ok(_) => panic!("{query} should be rejected"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn literals_are_typed_for_the_property() {
+    let s = store();
+    // A float property compares with a literal as a float (4.1f != 4.1 as doubles).
+    assert_eq!(ids(&s, "Shop", "rating == 4.1", &[]), vec![10]);
+    assert_eq!(
+        ids(&s, "Shop", "rating == $0", &[Value::Double(4.1)]),
+        vec![10]
+    );
+    // Decimal literals are exact.
+    assert_eq!(ids(&s, "Shop", "revenue == 1000.1", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "revenue < -1e300", &[]), vec![11]);
+    assert_eq!(ids(&s, "Shop", "revenue == -inf", &[]), vec![11]);
+    // Dates: nanosecond precision before the epoch.
+    assert_eq!(ids(&s, "Shop", "opened == T0:-1", &[]), vec![10]);
+    assert_eq!(
+        ids(&s, "Shop", "opened < 1970-01-01@00:00:00", &[]),
+        vec![10]
+    );
+    assert_eq!(
+        ids(&s, "Shop", "opened BETWEEN {T-1:0, T0:0}", &[]),
+        vec![10]
+    );
+}
+
+#[test]
+fn embedded_objects_and_dictionaries_of_links() {
+    let s = store();
+    assert_eq!(ids(&s, "Shop", "address.city == 'Oslo'", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "address.zip == null", &[]), vec![11]);
+    assert_eq!(ids(&s, "Shop", "byRole['boss'].age > 40", &[]), vec![11]);
+    assert_eq!(ids(&s, "Shop", "byRole.clerk.name == 'Bob'", &[]), vec![10]);
+    assert_eq!(
+        ids(&s, "Shop", "ANY byRole.@values.age < 18", &[]),
+        vec![10]
+    );
+    assert_eq!(ids(&s, "Shop", "byRole.@count == 1", &[]), vec![11]);
+}
+
+#[test]
+fn strings_case_folding_and_full_text() {
+    let s = store();
+    assert_eq!(ids(&s, "Shop", "name BEGINSWITH[c] 'CAFÉ'", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "name LIKE '*É?an'", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "ANY tags ==[c] 'cake'", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "tags.@size == 0", &[]), vec![11]);
+    assert_eq!(ids(&s, "Shop", "name.@size == 6", &[]), vec![11]);
+}
+
+#[test]
+fn backlinks_count_every_link() {
+    let s = store();
+    // Ann is in shop 10's staff twice.
+    assert_eq!(ids(&s, "Person", "shops.@count == 2", &[]), vec![1]);
+    assert_eq!(
+        ids(&s, "Person", "@links.Shop.staff.@count == 1", &[]),
+        vec![2, 3]
+    );
+    // Backlinks from friends lists and staff lists and role dictionaries together.
+    assert_eq!(ids(&s, "Person", "@links.@count == 4", &[]), vec![1]);
+    assert_eq!(ids(&s, "Person", "ALL friends.age > 20", &[]), vec![2, 3]);
+    assert_eq!(ids(&s, "Person", "friends.@avg.age > 30", &[]), vec![1]);
+}
+
+#[test]
+fn nested_subqueries_and_arithmetic() {
+    let s = store();
+    let q = "SUBQUERY(staff, $p, SUBQUERY($p.friends, $f, $f.age > 40).@count > 0).@count >= 2";
+    assert_eq!(ids(&s, "Shop", q, &[]), vec![10]);
+    assert_eq!(ids(&s, "Person", "age * 2 + 1 == 35", &[]), vec![2]);
+    assert_eq!(ids(&s, "Person", "age / 2 == 8.5", &[]), vec![2]);
+    assert_eq!(
+        ids(&s, "Person", "age - $0 > 0", &[Value::Int(40)]),
+        vec![3]
+    );
+}
+
+#[test]
+fn sort_distinct_limit() {
+    let s = store();
+    assert_eq!(
+        ids(&s, "Person", "TRUEPREDICATE SORT(age DESC)", &[]),
+        vec![3, 1, 2]
+    );
+    assert_eq!(
+        ids(&s, "Shop", "TRUEPREDICATE SORT(address.city ASC)", &[]),
+        vec![11, 10]
+    );
+    assert_eq!(
+        ids(&s, "Shop", "TRUEPREDICATE SORT(rating ASC)", &[]),
+        vec![11, 10]
+    );
+    assert_eq!(
+        ids(&s, "Person", "age > 0 LIMIT(1) SORT(age ASC)", &[]),
+        vec![1]
+    );
+}
+
+#[test]
+fn binding_errors_name_what_is_wrong() {
+    let s = store();
+    let msg = error(&s, "Shop", "address.street == 'x'", &[]).to_string();
+    assert!(msg.contains("'Address' has no property 'street'"), "{msg}");
+    let msg = error(&s, "Nope", "TRUEPREDICATE", &[]).to_string();
+    assert!(msg.contains("no class named 'Nope'"), "{msg}");
+    let msg = error(&s, "Address", "TRUEPREDICATE", &[]).to_string();
+    assert!(msg.contains("embedded"), "{msg}");
+    let msg = error(&s, "Person", "friends.@sum.name > 1", &[]).to_string();
+    assert!(
+        msg.contains("@sum is not defined for string values (property 'name' of 'Person')"),
+        "{msg}"
+    );
+    let msg = error(&s, "Person", "friends.@sum > 1", &[]).to_string();
+    assert!(msg.contains("needs a property after it"), "{msg}");
+    let msg = error(&s, "Person", "ANY name == 'x'", &[]).to_string();
+    assert!(msg.contains("must contain a list"), "{msg}");
+    let msg = error(&s, "Person", "friends == null", &[]).to_string();
+    assert!(msg.contains("list of objects with null"), "{msg}");
+    let msg = error(&s, "Person", "age IN 5", &[]).to_string();
+    assert!(msg.contains("after IN"), "{msg}");
+    let msg = error(
+        &s,
+        "Person",
+        "SUBQUERY(friends, $f, SUBQUERY($f.friends, $f, age > 1).@count > 0).@count > 0",
+        &[],
+    )
+    .to_string();
+    assert!(msg.contains("'$f' is already used"), "{msg}");
+    let msg = error(&s, "Person", "name TEXT 'x'", &[]).to_string();
+    assert!(msg.contains("full-text index"), "{msg}");
+    let msg = error(&s, "Person", "age == $1", &[Value::Int(1)]).to_string();
+    assert!(msg.contains("only 1 argument"), "{msg}");
+    let msg = error(&s, "Person", "age == $0", &[Value::from("x")]).to_string();
+    assert!(msg.contains("argument $0") && msg.contains("int"), "{msg}");
+    let msg = error(&s, "Person", "name.@type == 'text'", &[]).to_string();
+    assert!(msg.contains("unknown type name 'text'"), "{msg}");
+    let msg = error(&s, "Person", "TRUEPREDICATE SORT(friends.age ASC)", &[]).to_string();
+    assert!(msg.contains("to-many"), "{msg}");
+    let msg = error(&s, "Shop", "tags[0] == 'x' && byRole[FIRST] == null", &[]).to_string();
+    assert!(msg.contains("not ordered"), "{msg}");
+    assert!(matches!(
+        error(&s, "Person", "age >", &[]),
+        QueryError::Syntax { position: 5, .. }
+    ));
+}
+
+#[test]
+fn type_operator() {
+    let s = store();
+    assert_eq!(ids(&s, "Shop", "rating.@type == 'float'", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "rating.@type != 'numeric'", &[]), vec![11]);
+    assert_eq!(
+        ids(&s, "Shop", "rating.@type IN {'null', 'double'}", &[]),
+        vec![11]
+    );
+}
