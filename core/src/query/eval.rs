@@ -86,6 +86,9 @@ enum Item {
     Coll(Vec<Item>),
     /// A dictionary, its values already turned into items.
     Dict(BTreeMap<String, Item>),
+    /// What a path reads through a null (or dangling) to-one link: `null` for single values,
+    /// nothing for collections, and not counted by `@count`.
+    NullLink,
 }
 
 impl Item {
@@ -98,6 +101,7 @@ impl Item {
             Item::Dict(map) => {
                 Value::Dictionary(map.into_iter().map(|(k, v)| (k, v.into_value())).collect())
             }
+            Item::NullLink => Value::Null,
         }
     }
 }
@@ -128,7 +132,7 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                 if self.source.contains(&link)? {
                     Item::Object(Obj::Top(link))
                 } else {
-                    Item::Value(Value::Null)
+                    Item::NullLink
                 }
             }
             Value::Embedded(doc) => Item::Object(Obj::Embedded(doc)),
@@ -176,9 +180,21 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
             Step::Property(p) => {
                 for item in flatten(items) {
                     match item {
-                        Item::Object(obj) => out.push(self.to_item(self.read(&obj, &p.name)?)?),
-                        // A path through a null link reads as null.
-                        Item::Value(Value::Null) => out.push(Item::Value(Value::Null)),
+                        Item::Object(obj) => {
+                            let value = self.read(&obj, &p.name)?;
+                            // A null to-one link (or embedded object) reads as a null link.
+                            let is_single_ref = p.collection == crate::schema::Collection::Single
+                                && p.ty == crate::schema::PropertyType::Object;
+                            if is_single_ref && value.is_null() {
+                                out.push(Item::NullLink);
+                            } else {
+                                out.push(self.to_item(value)?);
+                            }
+                        }
+                        // A path through a null link reads as null for single values.
+                        Item::NullLink if p.collection == crate::schema::Collection::Single => {
+                            out.push(Item::NullLink)
+                        }
                         _ => {}
                     }
                 }
@@ -221,7 +237,7 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                         Item::Dict(mut map) => {
                             out.push(map.remove(key).unwrap_or(Item::Value(Value::Null)))
                         }
-                        Item::Value(Value::Null) => out.push(Item::Value(Value::Null)),
+                        Item::NullLink => out.push(Item::NullLink),
                         _ => {}
                     }
                 }
@@ -250,11 +266,12 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
             Step::Values => out = flatten(items),
             Step::Aggregate { op, over } => {
                 for item in items {
-                    let values = flatten(self.steps(vec![item], over)?);
-                    out.push(Item::Value(aggregate(
-                        *op,
-                        values.into_iter().map(Item::into_value).collect(),
-                    )));
+                    let values = flatten(self.steps(vec![item], over)?)
+                        .into_iter()
+                        .filter(|i| !matches!(i, Item::NullLink))
+                        .map(Item::into_value)
+                        .collect();
+                    out.push(Item::Value(aggregate(*op, values)));
                 }
             }
             Step::Length => {
@@ -1097,6 +1114,21 @@ mod tests {
             &Value::Bool(true),
             false
         ));
+    }
+
+    #[test]
+    fn null_links_read_as_null_and_count_nothing() {
+        let s = store();
+        let run = |text: &str| {
+            ids(BoundQuery::new(text, s.schema(), "Person", &[])
+                .unwrap()
+                .evaluate(&s)
+                .unwrap())
+        };
+        assert_eq!(run("buddy.scores.@count == 0"), vec![1, 2]);
+        assert_eq!(run("buddy.@links.@count == 0"), vec![2]);
+        assert_eq!(run("buddy.buddy.name == null"), vec![1, 2]);
+        assert_eq!(run("@links.Person.buddy.@count == 1"), vec![1, 2]);
     }
 
     #[test]

@@ -146,10 +146,13 @@ impl Lexer<'_> {
                 )
             })?;
         }
-        let mut nanos = 0u64;
+        // `:N` nanoseconds follow Realm's Timestamp convention: they carry the sign of the
+        // seconds, so before the epoch `23:59:59:1` is one nanosecond *earlier* than 23:59:59.
+        let mut colon_nanos = 0u64;
+        let mut fraction_nanos = 0u64;
         if b.get(i) == Some(&b':') {
             i += 1;
-            nanos = num(&mut i, 1, 9).ok_or_else(|| {
+            colon_nanos = num(&mut i, 1, 9).ok_or_else(|| {
                 syntax(start + i, "expected nanoseconds (1 to 9 digits) after ':'")
             })?;
         } else if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
@@ -162,22 +165,25 @@ impl Lexer<'_> {
                 ));
             }
             let frac: u64 = s[i..i + n].parse().unwrap_or(0);
-            nanos = frac * 10u64.pow(9 - n as u32);
+            fraction_nanos = frac * 10u64.pow(9 - n as u32);
             i += n;
         }
         if matches!(b.get(i), Some(b'Z') | Some(b'z')) {
             i += 1;
         }
-        let ts = timestamp_from_parts(
+        let whole = timestamp_from_parts(
             year as i64,
             month as u32,
             day as u32,
             time[0] as u32,
             time[1] as u32,
             time[2] as u32,
-            nanos as u32,
+            fraction_nanos as u32,
         )
         .map_err(|reason| syntax(start, format!("invalid date literal: {reason}")))?;
+        let colon = colon_nanos as i128;
+        let signed = if whole.seconds < 0 { -colon } else { colon };
+        let ts = Timestamp::from_total_nanos(whole.total_nanos() + signed);
         self.pos += i;
         Ok(Some(ts))
     }
