@@ -148,7 +148,10 @@ fn nested_subqueries_and_arithmetic() {
     let q = "SUBQUERY(staff, $p, SUBQUERY($p.friends, $f, $f.age > 40).@count > 0).@count >= 2";
     assert_eq!(ids(&s, "Shop", q, &[]), vec![10]);
     assert_eq!(ids(&s, "Person", "age * 2 + 1 == 35", &[]), vec![2]);
-    assert_eq!(ids(&s, "Person", "age / 2 == 8.5", &[]), vec![2]);
+    // Int arithmetic truncates like Realm's (C++) arithmetic; a double operand makes it exact.
+    assert_eq!(ids(&s, "Person", "age / 2 == 8", &[]), vec![2]);
+    assert_eq!(ids(&s, "Person", "age / 2.0 == 8.5", &[]), vec![2]);
+    assert_eq!(ids(&s, "Person", "age / 0 == null", &[]), vec![1, 2, 3]);
     assert_eq!(
         ids(&s, "Person", "age - $0 > 0", &[Value::Int(40)]),
         vec![3]
@@ -196,6 +199,8 @@ fn binding_errors_name_what_is_wrong() {
     assert!(msg.contains("must contain a list"), "{msg}");
     let msg = error(&s, "Person", "friends == null", &[]).to_string();
     assert!(msg.contains("list of objects with null"), "{msg}");
+    let msg = error(&s, "Shop", "tags == staff.name", &[]).to_string();
+    assert!(msg.contains("two lists"), "{msg}");
     let msg = error(&s, "Person", "age IN 5", &[]).to_string();
     assert!(msg.contains("after IN"), "{msg}");
     let msg = error(

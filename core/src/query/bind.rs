@@ -442,6 +442,16 @@ impl<'a> Binder<'a> {
                 ),
             ));
         }
+        if left.multi(self.args)
+            && right.multi(self.args)
+            && !left.is_constant()
+            && !right.is_constant()
+        {
+            return Err(invalid(
+                op_span,
+                "comparing two lists of values is not supported: compare a list with a value or with a constant list {…}",
+            ));
+        }
         if op == CompareOp::In && !right.multi(self.args) {
             return Err(invalid(
                 right.span(),
@@ -1596,7 +1606,8 @@ fn widen(a: PropertyType, b: PropertyType) -> PropertyType {
     match (a, b) {
         (Mixed, _) | (_, Mixed) => Mixed,
         (Decimal128, _) | (_, Decimal128) => Decimal128,
-        (Double, _) | (_, Double) | (Float, _) | (_, Float) => Double,
+        (Double, _) | (_, Double) => Double,
+        (Float, _) | (_, Float) => Float,
         _ => Int,
     }
 }

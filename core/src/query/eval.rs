@@ -545,27 +545,19 @@ fn arithmetic(op: ArithOp, a: &Value, b: &Value) -> Value {
         return Value::Null;
     };
     match (x, y) {
-        (Num::Int(i), Num::Int(j)) => {
-            let exact = match op {
-                ArithOp::Add => i.checked_add(j),
-                ArithOp::Sub => i.checked_sub(j),
-                ArithOp::Mul => i.checked_mul(j),
-                ArithOp::Div => {
-                    if j == 0 {
-                        return Value::Null;
-                    }
-                    if i % j == 0 {
-                        i.checked_div(j)
-                    } else {
-                        None
-                    }
+        // Realm follows C++ arithmetic: ints stay ints (wrapping, truncating division; a
+        // division by zero is null), floats stay floats unless a double is involved.
+        (Num::Int(i), Num::Int(j)) => Value::Int(match op {
+            ArithOp::Add => i.wrapping_add(j),
+            ArithOp::Sub => i.wrapping_sub(j),
+            ArithOp::Mul => i.wrapping_mul(j),
+            ArithOp::Div => {
+                if j == 0 {
+                    return Value::Null;
                 }
-            };
-            match exact {
-                Some(v) => Value::Int(v),
-                None => Value::Double(float_op(op, i as f64, j as f64)),
+                i.wrapping_div(j)
             }
-        }
+        }),
         (Num::Dec(_), _) | (_, Num::Dec(_)) => {
             let (dx, dy) = (x.to_dec(), y.to_dec());
             match op {
@@ -588,7 +580,19 @@ fn arithmetic(op: ArithOp, a: &Value, b: &Value) -> Value {
                 }
             }
         }
-        _ => Value::Double(float_op(op, num_to_f64(x), num_to_f64(y))),
+        _ => {
+            let r = float_op(op, num_to_f64(x), num_to_f64(y));
+            let float_only = matches!(
+                (a, b),
+                (Value::Float(_), Value::Float(_) | Value::Int(_))
+                    | (Value::Int(_), Value::Float(_))
+            );
+            if float_only {
+                Value::Float(r as f32)
+            } else {
+                Value::Double(r)
+            }
+        }
     }
 }
 
@@ -652,7 +656,15 @@ fn aggregate(op: AggregateOp, values: Vec<Value>) -> Value {
             best.unwrap_or(Value::Null)
         }
         AggregateOp::Sum | AggregateOp::Avg => {
-            let nums: Vec<Value> = values.into_iter().filter(Value::is_numeric).collect();
+            // Floats are summed as doubles, as Realm's aggregates do.
+            let nums: Vec<Value> = values
+                .into_iter()
+                .filter(Value::is_numeric)
+                .map(|v| match v {
+                    Value::Float(f) => Value::Double(f64::from(f)),
+                    other => other,
+                })
+                .collect();
             let count = nums.len() as u64;
             if op == AggregateOp::Avg && count == 0 {
                 return Value::Null;

@@ -391,8 +391,14 @@ impl Value {
         match (self, other) {
             (Value::Null, Value::Null) => true,
             (Value::Null, _) | (_, Value::Null) => false,
-            (Value::String(a), Value::String(b)) if case_insensitive => {
-                a == b || fold_case(a) == fold_case(b)
+            (a, b) if case_insensitive && bytes_of(a).is_some() && bytes_of(b).is_some() => {
+                let (x, y) = (
+                    bytes_of(a).unwrap_or_default(),
+                    bytes_of(b).unwrap_or_default(),
+                );
+                x == y
+                    || fold_case(&String::from_utf8_lossy(x))
+                        == fold_case(&String::from_utf8_lossy(y))
             }
             (a, b) if a.is_numeric() && b.is_numeric() => match (Num::of(a), Num::of(b)) {
                 (Some(x), Some(y)) if x.is_nan() && y.is_nan() => true,
@@ -542,6 +548,7 @@ mod tests {
             Some(Ordering::Less)
         );
         assert!(Value::from("ab").query_eq(&Value::Binary(b"ab".to_vec()), false));
+        assert!(Value::from("AB").query_eq(&Value::Binary(b"ab".to_vec()), true));
     }
 
     #[test]
