@@ -239,3 +239,117 @@ fn type_operator() {
         vec![11]
     );
 }
+
+mod no_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const TOKENS: &[&str] = &[
+        "name",
+        "age",
+        "friends",
+        "shops",
+        "staff",
+        "byRole",
+        "tags",
+        "address",
+        "city",
+        "rating",
+        "revenue",
+        "opened",
+        ".",
+        "[",
+        "]",
+        "(",
+        ")",
+        "{",
+        "}",
+        ",",
+        "==",
+        "!=",
+        "<",
+        ">=",
+        "=<",
+        "IN",
+        "BETWEEN",
+        "BEGINSWITH",
+        "LIKE",
+        "CONTAINS[c]",
+        "TEXT",
+        "AND",
+        "OR",
+        "NOT",
+        "!",
+        "&&",
+        "ANY",
+        "ALL",
+        "NONE",
+        "@count",
+        "@sum",
+        "@avg",
+        "@min",
+        "@max",
+        "@size",
+        "@keys",
+        "@values",
+        "@type",
+        "@links",
+        "Person",
+        "SUBQUERY",
+        "$x",
+        "$0",
+        "$1",
+        "0",
+        "-1",
+        "1.5",
+        "0x10",
+        "'a'",
+        "\"b\"",
+        "null",
+        "true",
+        "T1:2",
+        "2020-01-01@00:00:00",
+        "oid(",
+        "uuid(",
+        "B64\"AA==\"",
+        "FIRST",
+        "LAST",
+        "*",
+        "+",
+        "/",
+        "SORT",
+        "DISTINCT",
+        "LIMIT",
+        "ASC",
+        "DESC",
+        "TRUEPREDICATE",
+        "FALSEPREDICATE",
+        "'boss'",
+        "inf",
+        "nan",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any token soup is either rejected with an error or evaluates; nothing panics.
+        #[test]
+        fn arbitrary_queries_never_panic(tokens in prop::collection::vec(0..TOKENS.len(), 1..14), class in 0..2usize) {
+            let text: Vec<&str> = tokens.iter().map(|&i| TOKENS[i]).collect();
+            let text = text.join(" ");
+            let s = store();
+            let class = ["Person", "Shop"][class];
+            let args = [Value::Int(3), Value::from("x")];
+            if let Ok(q) = BoundQuery::new(&text, s.schema(), class, &args) {
+                let _ = q.evaluate(&s);
+            }
+        }
+
+        /// Arbitrary text (not only tokens) never panics the lexer or parser.
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,40}") {
+            let _ = syncline_core::query::Query::parse(&text);
+        }
+    }
+}
