@@ -806,6 +806,19 @@ fn count_query(store: &Store<'_>, query: &BoundQuery) -> Result<usize> {
 /// Reads shared by read and write transactions.
 macro_rules! read_methods {
     () => {
+        /// Runs a Realm Query Language query on the objects of `class` with the `$0…$n`
+        /// arguments `args`, e.g. `query("Task", "priority > $0 SORT(title ASC)", &[3.into()])`.
+        pub fn query(&self, class: &str, rql: &str, args: &[Value]) -> Result<Results> {
+            let bound = BoundQuery::new(rql, &self.db.inner.catalog.schema, class, args)?;
+            self.query_bound(&bound)
+        }
+
+        /// Counts the objects of `class` matching a Realm Query Language query.
+        pub fn count(&self, class: &str, rql: &str, args: &[Value]) -> Result<usize> {
+            let bound = BoundQuery::new(rql, &self.db.inner.catalog.schema, class, args)?;
+            self.count_bound(&bound)
+        }
+
         /// Runs a bound query (see [`crate::query`]) and returns the matches in order.
         pub fn query_bound(&self, query: &BoundQuery) -> Result<Results> {
             run_query(&self.store()?, query)
