@@ -219,7 +219,9 @@ fn main() {
     });
     let (baseline_ms, base_hits) = time(|| {
         let mut stmt = base
-            .prepare_cached("SELECT _row, \"_id\" FROM \"Person\" WHERE \"name\" = ?1 ORDER BY _row")
+            .prepare_cached(
+                "SELECT _row, \"_id\" FROM \"Person\" WHERE \"name\" = ?1 ORDER BY _row",
+            )
             .unwrap();
         let mut hits = 0;
         for name in &names {
@@ -235,18 +237,30 @@ fn main() {
 
     // query_range: age in [10, 30) = 20% of the objects.
     let range = Predicate::And(vec![
-        compare(path("Person", "age", PropertyType::Int), CompareOp::Ge, Value::Int(10)),
-        compare(path("Person", "age", PropertyType::Int), CompareOp::Lt, Value::Int(30)),
+        compare(
+            path("Person", "age", PropertyType::Int),
+            CompareOp::Ge,
+            Value::Int(10),
+        ),
+        compare(
+            path("Person", "age", PropertyType::Int),
+            CompareOp::Lt,
+            Value::Int(30),
+        ),
     ]);
     let (engine, engine_hits) = time(|| {
         let txn = db.begin_read().unwrap();
-        txn.query_bound(&query("Person", range.clone())).unwrap().len()
+        txn.query_bound(&query("Person", range.clone()))
+            .unwrap()
+            .len()
     });
     let (baseline_ms, base_hits) = time(|| {
         let mut stmt = base
             .prepare_cached("SELECT _row, \"_id\" FROM \"Person\" WHERE \"age\" >= ?1 AND \"age\" < ?2 ORDER BY _row")
             .unwrap();
-        stmt.query_map([10, 30], |r| r.get::<_, i64>(1)).unwrap().count()
+        stmt.query_map([10, 30], |r| r.get::<_, i64>(1))
+            .unwrap()
+            .count()
     });
     assert_eq!(engine_hits, base_hits);
     report("query_range", N, engine, baseline_ms);
@@ -278,12 +292,13 @@ fn main() {
     // open: open the existing database.
     drop(db);
     drop(base);
-    let (engine, db) =
-        time(|| Database::open(&engine_path, Config::new(bench_schema())).unwrap());
+    let (engine, db) = time(|| Database::open(&engine_path, Config::new(bench_schema())).unwrap());
     let (baseline_ms, base) = time(|| {
         let c = Connection::open(&baseline_path).unwrap();
-        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .unwrap();
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap();
         c
     });
     report("open", 1, engine, baseline_ms);
@@ -299,7 +314,9 @@ fn realm_rows(db: &Database, mut base: Connection) {
     let values: Vec<(i64, i64, String)> = (0..REALM_N)
         .map(|_| {
             let v = rng.random_range(0..1000i64);
-            let s: String = (0..8).map(|_| rng.random_range(b'a'..=b'z') as char).collect();
+            let s: String = (0..8)
+                .map(|_| rng.random_range(b'a'..=b'z') as char)
+                .collect();
             (v, v, s)
         })
         .collect();
@@ -342,7 +359,11 @@ fn realm_rows(db: &Database, mut base: Connection) {
                 .map(|v| {
                     let q = query(
                         "RealmObj",
-                        compare(path("RealmObj", column, PropertyType::Int), CompareOp::Eq, Value::Int(v)),
+                        compare(
+                            path("RealmObj", column, PropertyType::Int),
+                            CompareOp::Eq,
+                            Value::Int(v),
+                        ),
                     );
                     txn.count_bound(&q).unwrap()
                 })
@@ -369,8 +390,16 @@ fn realm_rows(db: &Database, mut base: Connection) {
                 let q = query(
                     "RealmObj",
                     Predicate::And(vec![
-                        compare(path("RealmObj", "int_plain", PropertyType::Int), CompareOp::Ge, Value::Int(i * 10)),
-                        compare(path("RealmObj", "int_plain", PropertyType::Int), CompareOp::Lt, Value::Int(i * 10 + 500)),
+                        compare(
+                            path("RealmObj", "int_plain", PropertyType::Int),
+                            CompareOp::Ge,
+                            Value::Int(i * 10),
+                        ),
+                        compare(
+                            path("RealmObj", "int_plain", PropertyType::Int),
+                            CompareOp::Lt,
+                            Value::Int(i * 10 + 500),
+                        ),
                     ]),
                 );
                 txn.count_bound(&q).unwrap()
@@ -382,7 +411,10 @@ fn realm_rows(db: &Database, mut base: Connection) {
             .prepare_cached("SELECT count(*) FROM \"RealmObj\" WHERE \"int_plain\" >= ?1 AND \"int_plain\" < ?2")
             .unwrap();
         (1..50i64)
-            .map(|i| stmt.query_row([i * 10, i * 10 + 500], |r| r.get::<_, i64>(0)).unwrap() as usize)
+            .map(|i| {
+                stmt.query_row([i * 10, i * 10 + 500], |r| r.get::<_, i64>(0))
+                    .unwrap() as usize
+            })
             .sum::<usize>()
     });
     assert_eq!(a, b);
@@ -409,9 +441,14 @@ fn realm_rows(db: &Database, mut base: Connection) {
     let (engine, a) = time(|| {
         let txn = db.begin_read().unwrap();
         keys.iter()
-            .map(|k| match txn.get_value("RealmObj", &PrimaryKey::Int(*k), "str").unwrap() {
-                Value::String(s) => s.len(),
-                _ => 0,
+            .map(|k| {
+                match txn
+                    .get_value("RealmObj", &PrimaryKey::Int(*k), "str")
+                    .unwrap()
+                {
+                    Value::String(s) => s.len(),
+                    _ => 0,
+                }
             })
             .sum::<usize>()
     });
@@ -420,7 +457,11 @@ fn realm_rows(db: &Database, mut base: Connection) {
             .prepare_cached("SELECT \"str\" FROM \"RealmObj\" WHERE \"_id\" = ?1")
             .unwrap();
         keys.iter()
-            .map(|k| stmt.query_row([k], |r| r.get::<_, String>(0)).unwrap().len())
+            .map(|k| {
+                stmt.query_row([k], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .len()
+            })
             .sum::<usize>()
     });
     assert_eq!(a, b);
@@ -442,8 +483,10 @@ fn realm_rows(db: &Database, mut base: Connection) {
     let (engine, _) = time(|| Database::open(&path, Config::new(bench_schema())).unwrap());
     let (baseline_ms, _) = time(|| {
         let c = Connection::open(base.path().unwrap_or_default()).unwrap();
-        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .unwrap()
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
     });
     report("realm_open", 1, engine, baseline_ms);
 }

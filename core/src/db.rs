@@ -447,6 +447,7 @@ impl Database {
             }),
             changeset: Changeset::new(self.inner.replica, Hlc::ZERO),
             info: CommitInfo::default(),
+            collecting: !lock(&self.inner.hooks).1.is_empty(),
             recording: self.inner.outbox,
         };
         txn.conn()?
@@ -507,10 +508,23 @@ impl Database {
             let mut out = Vec::new();
             for row in rows {
                 let (id, bytes) = row.map_err(StorageError::from)?;
-                out.push((id, Changeset::from_bytes(&bytes)?));
+                out.push((id, crate::storage::outbox::decode(&bytes)?));
             }
             Ok(out)
         })
+    }
+
+    /// Removes the outbox entries with ids up to and including `up_to` (once the server has
+    /// acknowledged them); returns how many were removed.
+    pub fn remove_from_outbox(&self, up_to: i64) -> Result<usize> {
+        let mut txn = self.begin_write()?;
+        txn.recording = false;
+        let n = txn
+            .conn()?
+            .execute("DELETE FROM __syncline_outbox WHERE id <= ?1", [up_to])
+            .map_err(StorageError::from)?;
+        txn.commit()?;
+        Ok(n)
     }
 
     fn release_writer(&self, conn: Connection) {
@@ -966,6 +980,8 @@ pub struct WriteTransaction {
     ctx: WriteCtx,
     changeset: Changeset,
     info: CommitInfo,
+    /// Whether commit hooks are registered (otherwise no CommitInfo is collected).
+    collecting: bool,
     recording: bool,
 }
 
@@ -1028,8 +1044,14 @@ impl WriteTransaction {
         }
     }
 
+    fn note(&mut self, class: &str, pk: PrimaryKey, kind: ObjectChangeKind) {
+        if self.collecting {
+            self.info.note(class, pk, kind);
+        }
+    }
+
     fn note_modified(&mut self, class: &str, pk: &PrimaryKey, prop: &str) {
-        self.info.note(
+        self.note(
             class,
             pk.clone(),
             ObjectChangeKind::Modified(BTreeSet::from([prop.to_owned()])),
@@ -1045,11 +1067,21 @@ impl WriteTransaction {
             return Err(embedded_class(class));
         }
         let row = store.insert_row(&self.ctx, schema, &doc)?;
-        let pk = store.pk_of(schema, row)?;
-        store.clear_tombstone(schema, &pk)?;
+        let pk = match schema.primary_key_property() {
+            None => PrimaryKey::Int(row),
+            Some(p) => {
+                let v = doc
+                    .get(&p.name)
+                    .or(p.default.as_ref())
+                    .cloned()
+                    .unwrap_or_default();
+                PrimaryKey::try_from(v).map_err(|e| StorageError::corrupt(e.to_string()))?
+            }
+        };
+        store.clear_tombstone(&self.ctx, schema, &pk)?;
         let schema = schema.clone();
         self.record_create(&schema, row, &pk, &doc)?;
-        self.info.note(class, pk.clone(), ObjectChangeKind::Created);
+        self.note(class, pk.clone(), ObjectChangeKind::Created);
         Ok(pk)
     }
 
@@ -1641,10 +1673,10 @@ impl WriteTransaction {
             return Ok(false);
         };
         store.delete_row(&self.ctx, schema, row)?;
-        store.write_tombstone(schema, pk, self.ctx.stamp)?;
+        store.write_tombstone(&self.ctx, schema, pk)?;
         let schema = schema.clone();
         self.record(&schema, pk, Vec::new(), Operation::EraseObject);
-        self.info.note(class, pk.clone(), ObjectChangeKind::Deleted);
+        self.note(class, pk.clone(), ObjectChangeKind::Deleted);
         Ok(true)
     }
 
@@ -1695,7 +1727,7 @@ impl WriteTransaction {
             }
         }
         if !self.changeset.instructions.is_empty() {
-            let bytes = self.changeset.to_bytes()?;
+            let bytes = crate::storage::outbox::encode(&self.changeset);
             conn.prepare_cached("INSERT INTO __syncline_outbox (changeset) VALUES (?1)")
                 .and_then(|mut s| s.execute([bytes]))
                 .map_err(StorageError::from)?;

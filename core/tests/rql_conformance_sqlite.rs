@@ -24,9 +24,11 @@ fn load(suite: &common::Suite) -> Result<Database, Error> {
     db.write(|t| {
         let mut deferred = Vec::new();
         for (class, doc) in &suite.objects {
-            let (linked, plain): (Vec<_>, Vec<_>) =
-                doc.iter().partition(|(_, v)| has_link(v));
-            let plain: Document = plain.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let (linked, plain): (Vec<_>, Vec<_>) = doc.iter().partition(|(_, v)| has_link(v));
+            let plain: Document = plain
+                .into_iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             let pk = t.create(class, plain)?;
             for (k, v) in linked {
                 deferred.push((class.clone(), pk.clone(), k.clone(), v.clone()));

@@ -497,6 +497,9 @@ fn every_write_appends_its_changeset_to_the_outbox() {
         Operation::ListInsert { .. }
     ));
     assert_eq!(cs.instructions[2].op, Operation::EraseObject);
+    // Acknowledged entries leave the outbox.
+    assert_eq!(db.remove_from_outbox(outbox[0].0).unwrap(), 1);
+    assert_eq!(db.outbox().unwrap().len(), 1);
     // A local-only database records nothing.
     let quiet = Database::open_temporary(Config::new(schema()).with_outbox(false)).unwrap();
     seed(&quiet);

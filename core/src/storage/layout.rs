@@ -51,23 +51,64 @@ pub struct Catalog {
     /// The schema.
     pub schema: Schema,
     prefix: String,
+    /// Per class: the INSERT statement for a new row (see [`insert_columns`]).
+    insert_sql: std::collections::HashMap<String, String>,
+}
+
+/// The columns a new row of `class` is inserted with, in statement order: `_clock`,
+/// `_replica`, then each single-valued property (and a mixed property's tag column).
+pub fn insert_columns(class: &ObjectSchema) -> Vec<String> {
+    let mut cols = vec!["_clock".to_owned(), "_replica".to_owned()];
+    for prop in &class.properties {
+        if storage_of(prop) == Storage::Column {
+            cols.push(quote(&prop.name));
+            if prop.ty == PropertyType::Mixed {
+                cols.push(quote(&tag_column(&prop.name)));
+            }
+        }
+    }
+    cols
 }
 
 impl Catalog {
     /// The catalog of the live tables for `schema`.
     pub fn new(schema: Schema) -> Self {
-        Catalog {
-            schema,
-            prefix: String::new(),
-        }
+        Self::with_prefix(schema, "")
     }
 
     /// A catalog whose tables carry `prefix` (used for the old tables during a migration).
     pub fn with_prefix(schema: Schema, prefix: &str) -> Self {
+        let insert_sql = schema
+            .classes
+            .iter()
+            .map(|class| {
+                let cols = insert_columns(class);
+                let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    quote(&format!("{prefix}{}", class.name)),
+                    cols.join(", "),
+                    placeholders.join(", ")
+                );
+                (class.name.clone(), sql)
+            })
+            .collect();
         Catalog {
             schema,
             prefix: prefix.to_owned(),
+            insert_sql,
         }
+    }
+
+    /// The INSERT statement for a new row of `class`, with the parameters of
+    /// [`insert_columns`].
+    pub fn insert_sql(&self, class: &str) -> Result<&str> {
+        self.insert_sql
+            .get(class)
+            .map(String::as_str)
+            .ok_or_else(|| StorageError::UnknownClass {
+                class: class.to_owned(),
+            })
     }
 
     /// The class named `name`, or an `UnknownClass` error.

@@ -20,7 +20,7 @@
 //! - `__syncline_tombstones(class, pk, clock, replica)`: deleted objects of classes with a
 //!   primary key, so that a merge can let deletes win over concurrent updates.
 //! - `__syncline_outbox(id, changeset)`: one row per committed local write transaction, written
-//!   in that same SQLite transaction.
+//!   in that same SQLite transaction, in the compact encoding of [`outbox`].
 //!
 //! Each class `C` has a table named `C` with:
 //! - `_row INTEGER PRIMARY KEY`: the internal row key (what links store; the "primary key" of a
@@ -53,6 +53,7 @@ pub(crate) mod layout;
 pub(crate) mod meta;
 pub(crate) mod objects;
 pub mod order_key;
+pub mod outbox;
 pub(crate) mod path;
 pub(crate) mod source;
 pub(crate) mod sql;

@@ -68,6 +68,9 @@ pub struct WriteCtx {
     pub seq: Cell<u32>,
     /// Top-level objects changed by side effects (links nulled by a delete): (class, row).
     pub touched: RefCell<Vec<(String, i64)>>,
+    /// Whether the tombstone table may hold rows (`None` until checked): creates skip
+    /// clearing tombstones when there are none.
+    pub tombstones: Cell<Option<bool>>,
 }
 
 impl WriteCtx {
@@ -77,6 +80,7 @@ impl WriteCtx {
             stamp,
             seq: Cell::new(0),
             touched: RefCell::new(Vec::new()),
+            tombstones: Cell::new(None),
         }
     }
 
@@ -745,7 +749,7 @@ impl<'a> Store<'a> {
             }
         }
         let pk_name = class.primary_key.as_deref();
-        let mut cols = vec!["_clock".to_owned(), "_replica".to_owned()];
+        // The values in the order of `layout::insert_columns`.
         let mut values = vec![
             Sql::Integer(ctx.stamp.clock.to_packed()),
             Sql::Integer(ctx.stamp.replica.to_i64()),
@@ -775,10 +779,8 @@ impl<'a> Store<'a> {
             if pk_name == Some(prop.name.as_str()) {
                 pk_value = Some(value.clone());
             }
-            cols.push(quote(&prop.name));
             values.push(sql);
             if prop.ty == PropertyType::Mixed {
-                cols.push(quote(&tag_column(&prop.name)));
                 values.push(tag.map_or(Sql::Null, Sql::Integer));
             }
         }
@@ -793,16 +795,10 @@ impl<'a> Store<'a> {
                 return Err(duplicate(&Value::Null));
             }
         }
-        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            self.cat.table(&class.name),
-            cols.join(", "),
-            placeholders.join(", ")
-        );
+        let sql = self.cat.insert_sql(&class.name)?;
         let res = self
             .conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .execute(params_from_iter(values.iter()));
         match res {
             Ok(_) => {}
@@ -1503,13 +1499,15 @@ impl<'a> Store<'a> {
     /// Writes a tombstone for a deleted object with a primary key.
     pub fn write_tombstone(
         &self,
+        ctx: &WriteCtx,
         class: &ObjectSchema,
         pk: &PrimaryKey,
-        stamp: Stamp,
     ) -> Result<()> {
         let Some(pk_prop) = class.primary_key_property() else {
             return Ok(());
         };
+        ctx.tombstones.set(Some(true));
+        let stamp = ctx.stamp;
         let pk_sql = match pk {
             PrimaryKey::Null => Sql::Null,
             pk => {
@@ -1526,10 +1524,29 @@ impl<'a> Store<'a> {
     }
 
     /// Removes the tombstone of an object (when it is created again).
-    pub fn clear_tombstone(&self, class: &ObjectSchema, pk: &PrimaryKey) -> Result<()> {
+    pub fn clear_tombstone(
+        &self,
+        ctx: &WriteCtx,
+        class: &ObjectSchema,
+        pk: &PrimaryKey,
+    ) -> Result<()> {
         let Some(pk_prop) = class.primary_key_property() else {
             return Ok(());
         };
+        let any = match ctx.tombstones.get() {
+            Some(any) => any,
+            None => {
+                let any: bool = self
+                    .conn
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_tombstones)")?
+                    .query_row([], |r| r.get(0))?;
+                ctx.tombstones.set(Some(any));
+                any
+            }
+        };
+        if !any {
+            return Ok(());
+        }
         let pk_sql = match pk {
             PrimaryKey::Null => Sql::Null,
             pk => {

@@ -1,0 +1,612 @@
+//! The outbox's compact binary form of a [`Changeset`].
+//!
+//! Writing the outbox is on the path of every local commit, so its encoding is built for speed
+//! and size: class and property names are interned once per changeset, integers are varints.
+//! It is a local storage format only; the wire uses the sync module's BSON encoding.
+//!
+//! Layout (version 1): `0x01`, replica, packed clock, the string table (count, then length and
+//! UTF-8 bytes of each), the instruction count, then each instruction: class (string index),
+//! primary key, path (segment count, then segments), operation (tag and payload). Values are a
+//! tag byte and a payload; see `put_value`.
+
+use crate::sync::{Changeset, ElementId, Hlc, Instruction, Operation, PathSegment, ReplicaId};
+use crate::value::{Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, Uuid, Value};
+
+use super::{Result, StorageError};
+
+const VERSION: u8 = 1;
+
+struct Writer {
+    body: Vec<u8>,
+    strings: indexmap::IndexSet<String>,
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+impl Writer {
+    fn uint(&mut self, v: u64) {
+        varint(&mut self.body, v);
+    }
+
+    fn int(&mut self, v: i64) {
+        self.uint(zigzag(v));
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.uint(b.len() as u64);
+        self.body.extend_from_slice(b);
+    }
+
+    fn name(&mut self, s: &str) {
+        let index = match self.strings.get_index_of(s) {
+            Some(i) => i,
+            None => self.strings.insert_full(s.to_owned()).0,
+        };
+        self.uint(index as u64);
+    }
+
+    fn pk(&mut self, pk: &PrimaryKey) {
+        match pk {
+            PrimaryKey::Null => self.body.push(0),
+            PrimaryKey::Int(i) => {
+                self.body.push(1);
+                self.int(*i);
+            }
+            PrimaryKey::String(s) => {
+                self.body.push(2);
+                self.bytes(s.as_bytes());
+            }
+            PrimaryKey::ObjectId(o) => {
+                self.body.push(3);
+                self.body.extend_from_slice(&o.bytes());
+            }
+            PrimaryKey::Uuid(u) => {
+                self.body.push(4);
+                self.body.extend_from_slice(u.as_bytes());
+            }
+        }
+    }
+
+    fn element(&mut self, id: &ElementId) {
+        self.uint(id.clock.to_packed() as u64);
+        self.uint(id.replica.get());
+        self.uint(u64::from(id.seq));
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Null => self.body.push(0),
+            Value::Bool(false) => self.body.push(1),
+            Value::Bool(true) => self.body.push(2),
+            Value::Int(i) => {
+                self.body.push(3);
+                self.int(*i);
+            }
+            Value::Float(f) => {
+                self.body.push(4);
+                self.body.extend_from_slice(&f.to_le_bytes());
+            }
+            Value::Double(d) => {
+                self.body.push(5);
+                self.body.extend_from_slice(&d.to_le_bytes());
+            }
+            Value::String(s) => {
+                self.body.push(6);
+                self.bytes(s.as_bytes());
+            }
+            Value::Binary(b) => {
+                self.body.push(7);
+                self.bytes(b);
+            }
+            Value::Date(ts) => {
+                self.body.push(8);
+                self.int(ts.seconds);
+                self.int(i64::from(ts.nanos));
+            }
+            Value::ObjectId(o) => {
+                self.body.push(9);
+                self.body.extend_from_slice(&o.bytes());
+            }
+            Value::Uuid(u) => {
+                self.body.push(10);
+                self.body.extend_from_slice(u.as_bytes());
+            }
+            Value::Decimal(d) => {
+                self.body.push(11);
+                self.body.extend_from_slice(&d.0.bytes());
+            }
+            Value::Link(l) => {
+                self.body.push(12);
+                self.name(&l.class);
+                self.pk(&l.pk);
+            }
+            Value::List(items) | Value::Set(items) => {
+                self.body
+                    .push(if matches!(v, Value::List(_)) { 13 } else { 14 });
+                self.uint(items.len() as u64);
+                for item in items {
+                    self.value(item);
+                }
+            }
+            Value::Dictionary(map) => {
+                self.body.push(15);
+                self.uint(map.len() as u64);
+                for (k, item) in map {
+                    self.bytes(k.as_bytes());
+                    self.value(item);
+                }
+            }
+            Value::Embedded(doc) => {
+                self.body.push(16);
+                self.uint(doc.len() as u64);
+                for (k, item) in doc {
+                    self.name(k);
+                    self.value(item);
+                }
+            }
+        }
+    }
+
+    fn instruction(&mut self, ins: &Instruction) {
+        self.name(&ins.object.class);
+        self.pk(&ins.object.pk);
+        self.uint(ins.path.len() as u64);
+        for seg in &ins.path {
+            match seg {
+                PathSegment::Property(p) => {
+                    self.body.push(0);
+                    self.name(p);
+                }
+                PathSegment::Key(k) => {
+                    self.body.push(1);
+                    self.bytes(k.as_bytes());
+                }
+                PathSegment::Element(id) => {
+                    self.body.push(2);
+                    self.element(id);
+                }
+            }
+        }
+        match &ins.op {
+            Operation::CreateObject => self.body.push(0),
+            Operation::EraseObject => self.body.push(1),
+            Operation::Set { value } => {
+                self.body.push(2);
+                self.value(value);
+            }
+            Operation::AddInteger { delta } => {
+                self.body.push(3);
+                self.int(*delta);
+            }
+            Operation::ListInsert {
+                element,
+                position,
+                value,
+            } => {
+                self.body.push(4);
+                self.element(element);
+                self.bytes(position);
+                self.value(value);
+            }
+            Operation::ListSet { element, value } => {
+                self.body.push(5);
+                self.element(element);
+                self.value(value);
+            }
+            Operation::ListErase { element } => {
+                self.body.push(6);
+                self.element(element);
+            }
+            Operation::ListMove { element, position } => {
+                self.body.push(7);
+                self.element(element);
+                self.bytes(position);
+            }
+            Operation::SetAdd { value } => {
+                self.body.push(8);
+                self.value(value);
+            }
+            Operation::SetRemove { value } => {
+                self.body.push(9);
+                self.value(value);
+            }
+            Operation::DictionarySet { key, value } => {
+                self.body.push(10);
+                self.bytes(key.as_bytes());
+                self.value(value);
+            }
+            Operation::DictionaryErase { key } => {
+                self.body.push(11);
+                self.bytes(key.as_bytes());
+            }
+            Operation::Clear => self.body.push(12),
+        }
+    }
+}
+
+/// Encodes a changeset for the outbox.
+pub fn encode(cs: &Changeset) -> Vec<u8> {
+    let mut w = Writer {
+        body: Vec::with_capacity(cs.instructions.len() * 24),
+        strings: indexmap::IndexSet::new(),
+    };
+    for ins in &cs.instructions {
+        w.instruction(ins);
+    }
+    let mut out = Vec::with_capacity(w.body.len() + 64);
+    out.push(VERSION);
+    varint(&mut out, cs.replica.get());
+    varint(&mut out, cs.clock.to_packed() as u64);
+    varint(&mut out, w.strings.len() as u64);
+    for s in &w.strings {
+        varint(&mut out, s.len() as u64);
+        out.extend_from_slice(s.as_bytes());
+    }
+    varint(&mut out, cs.instructions.len() as u64);
+    out.extend_from_slice(&w.body);
+    out
+}
+
+struct Reader<'b> {
+    buf: &'b [u8],
+    at: usize,
+    strings: Vec<String>,
+}
+
+fn bad(what: &str) -> StorageError {
+    StorageError::corrupt(format!("an outbox entry is malformed: {what}"))
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Result<u8> {
+        let b = *self.buf.get(self.at).ok_or_else(|| bad("it ends early"))?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.buf.len())
+            .ok_or_else(|| bad("it ends early"))?;
+        let out = &self.buf[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn uint(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(bad("a varint is too long"))
+    }
+
+    fn int(&mut self) -> Result<i64> {
+        Ok(unzigzag(self.uint()?))
+    }
+
+    fn len(&mut self) -> Result<usize> {
+        let n = usize::try_from(self.uint()?).map_err(|_| bad("a length is too large"))?;
+        if n > self.buf.len() {
+            return Err(bad("a length is larger than the entry"));
+        }
+        Ok(n)
+    }
+
+    fn string(&mut self) -> Result<String> {
+        let n = self.len()?;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| bad("a string is not UTF-8"))
+    }
+
+    fn bytes(&mut self) -> Result<Vec<u8>> {
+        let n = self.len()?;
+        Ok(self.take(n)?.to_vec())
+    }
+
+    fn name(&mut self) -> Result<String> {
+        let i = self.len()?;
+        self.strings
+            .get(i)
+            .cloned()
+            .ok_or_else(|| bad("a name index is out of range"))
+    }
+
+    fn pk(&mut self) -> Result<PrimaryKey> {
+        Ok(match self.byte()? {
+            0 => PrimaryKey::Null,
+            1 => PrimaryKey::Int(self.int()?),
+            2 => PrimaryKey::String(self.string()?),
+            3 => PrimaryKey::ObjectId(ObjectId::from_bytes(self.array()?)),
+            4 => PrimaryKey::Uuid(Uuid::from_bytes(self.array()?)),
+            _ => return Err(bad("an unknown primary key tag")),
+        })
+    }
+
+    fn element(&mut self) -> Result<ElementId> {
+        let clock = i64::try_from(self.uint()?).map_err(|_| bad("a clock is out of range"))?;
+        Ok(ElementId {
+            clock: Hlc::from_packed(clock).map_err(|e| bad(&e.to_string()))?,
+            replica: ReplicaId::new(self.uint()?).map_err(|e| bad(&e.to_string()))?,
+            seq: u32::try_from(self.uint()?)
+                .map_err(|_| bad("a sequence number is out of range"))?,
+        })
+    }
+
+    fn value(&mut self) -> Result<Value> {
+        Ok(match self.byte()? {
+            0 => Value::Null,
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => Value::Int(self.int()?),
+            4 => Value::Float(f32::from_le_bytes(self.array()?)),
+            5 => Value::Double(f64::from_le_bytes(self.array()?)),
+            6 => Value::String(self.string()?),
+            7 => Value::Binary(self.bytes()?),
+            8 => {
+                let seconds = self.int()?;
+                let nanos =
+                    i32::try_from(self.int()?).map_err(|_| bad("nanoseconds out of range"))?;
+                Value::Date(Timestamp::new(seconds, nanos))
+            }
+            9 => Value::ObjectId(ObjectId::from_bytes(self.array()?)),
+            10 => Value::Uuid(Uuid::from_bytes(self.array()?)),
+            11 => Value::Decimal(Decimal128(bson::Decimal128::from_bytes(self.array()?))),
+            12 => Value::Link(Link {
+                class: self.name()?,
+                pk: self.pk()?,
+            }),
+            tag @ (13 | 14) => {
+                let n = self.len()?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.value()?);
+                }
+                if tag == 13 {
+                    Value::List(items)
+                } else {
+                    Value::Set(items)
+                }
+            }
+            15 => {
+                let n = self.len()?;
+                let mut map = std::collections::BTreeMap::new();
+                for _ in 0..n {
+                    let k = self.string()?;
+                    map.insert(k, self.value()?);
+                }
+                Value::Dictionary(map)
+            }
+            16 => {
+                let n = self.len()?;
+                let mut doc = Document::with_capacity(n);
+                for _ in 0..n {
+                    let k = self.name()?;
+                    doc.insert(k, self.value()?);
+                }
+                Value::Embedded(doc)
+            }
+            _ => return Err(bad("an unknown value tag")),
+        })
+    }
+
+    fn instruction(&mut self) -> Result<Instruction> {
+        let class = self.name()?;
+        let pk = self.pk()?;
+        let n = self.len()?;
+        let mut path = Vec::with_capacity(n);
+        for _ in 0..n {
+            path.push(match self.byte()? {
+                0 => PathSegment::Property(self.name()?),
+                1 => PathSegment::Key(self.string()?),
+                2 => PathSegment::Element(self.element()?),
+                _ => return Err(bad("an unknown path segment tag")),
+            });
+        }
+        let op = match self.byte()? {
+            0 => Operation::CreateObject,
+            1 => Operation::EraseObject,
+            2 => Operation::Set {
+                value: self.value()?,
+            },
+            3 => Operation::AddInteger { delta: self.int()? },
+            4 => Operation::ListInsert {
+                element: self.element()?,
+                position: self.bytes()?,
+                value: self.value()?,
+            },
+            5 => Operation::ListSet {
+                element: self.element()?,
+                value: self.value()?,
+            },
+            6 => Operation::ListErase {
+                element: self.element()?,
+            },
+            7 => Operation::ListMove {
+                element: self.element()?,
+                position: self.bytes()?,
+            },
+            8 => Operation::SetAdd {
+                value: self.value()?,
+            },
+            9 => Operation::SetRemove {
+                value: self.value()?,
+            },
+            10 => Operation::DictionarySet {
+                key: self.string()?,
+                value: self.value()?,
+            },
+            11 => Operation::DictionaryErase {
+                key: self.string()?,
+            },
+            12 => Operation::Clear,
+            _ => return Err(bad("an unknown operation tag")),
+        };
+        Ok(Instruction::at(class, pk, path, op))
+    }
+}
+
+/// Decodes an outbox entry written by [`encode`].
+pub fn decode(bytes: &[u8]) -> Result<Changeset> {
+    let mut r = Reader {
+        buf: bytes,
+        at: 0,
+        strings: Vec::new(),
+    };
+    if r.byte()? != VERSION {
+        return Err(bad("an unknown version"));
+    }
+    let replica = ReplicaId::new(r.uint()?).map_err(|e| bad(&e.to_string()))?;
+    let clock = i64::try_from(r.uint()?).map_err(|_| bad("a clock is out of range"))?;
+    let clock = Hlc::from_packed(clock).map_err(|e| bad(&e.to_string()))?;
+    let n = r.len()?;
+    for _ in 0..n {
+        let s = r.string()?;
+        r.strings.push(s);
+    }
+    let count = r.len()?;
+    let mut cs = Changeset::new(replica, clock);
+    cs.instructions.reserve(count);
+    for _ in 0..count {
+        cs.instructions.push(r.instruction()?);
+    }
+    if r.at != bytes.len() {
+        return Err(bad("trailing bytes"));
+    }
+    Ok(cs)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn every_operation_and_value_round_trips() {
+        let replica = ReplicaId::new(77).unwrap();
+        let clock = Hlc::new(123_456, 3).unwrap();
+        let element = ElementId {
+            clock,
+            replica,
+            seq: 9,
+        };
+        let mut embedded = Document::new();
+        embedded.insert("street".into(), Value::String("Main".into()));
+        let values = vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Int(-5),
+            Value::Float(1.5),
+            Value::Double(-2.25),
+            Value::String("é".into()),
+            Value::Binary(vec![0, 255]),
+            Value::Date(Timestamp::new(-3, -7)),
+            Value::ObjectId(ObjectId::from_bytes([7; 12])),
+            Value::Uuid(Uuid::from_bytes([3; 16])),
+            Value::Decimal("1.25".parse().unwrap()),
+            Value::Link(Link {
+                class: "Dog".into(),
+                pk: PrimaryKey::String("rex".into()),
+            }),
+            Value::List(vec![Value::Int(1), Value::Null]),
+            Value::Set(vec![Value::Int(2)]),
+            Value::Dictionary(BTreeMap::from([("k".to_string(), Value::Int(3))])),
+            Value::Embedded(embedded),
+        ];
+        let path = vec![
+            PathSegment::Property("items".into()),
+            PathSegment::Element(element),
+            PathSegment::Property("tags".into()),
+        ];
+        let mut cs = Changeset::new(replica, clock);
+        cs.instructions.push(Instruction::create(
+            "Dog",
+            PrimaryKey::ObjectId(ObjectId::from_bytes([1; 12])),
+        ));
+        cs.instructions
+            .push(Instruction::erase("Dog", PrimaryKey::Null));
+        for v in &values {
+            cs.instructions.push(Instruction::at(
+                "Dog",
+                PrimaryKey::Int(-1),
+                path.clone(),
+                Operation::Set { value: v.clone() },
+            ));
+        }
+        for op in [
+            Operation::AddInteger { delta: -9 },
+            Operation::ListInsert {
+                element,
+                position: vec![0x80, 1],
+                value: Value::Int(1),
+            },
+            Operation::ListSet {
+                element,
+                value: Value::Int(2),
+            },
+            Operation::ListErase { element },
+            Operation::ListMove {
+                element,
+                position: vec![0x81, 0, 0],
+            },
+            Operation::SetAdd {
+                value: Value::Int(3),
+            },
+            Operation::SetRemove {
+                value: Value::Int(3),
+            },
+            Operation::DictionarySet {
+                key: "k".into(),
+                value: Value::Int(4),
+            },
+            Operation::DictionaryErase { key: "k".into() },
+            Operation::Clear,
+        ] {
+            cs.instructions.push(Instruction::at(
+                "Cat",
+                PrimaryKey::Uuid(Uuid::nil()),
+                vec![
+                    PathSegment::Key("x".into()),
+                    PathSegment::Property("y".into()),
+                ],
+                op,
+            ));
+        }
+        let bytes = encode(&cs);
+        assert_eq!(decode(&bytes).unwrap(), cs);
+        // Every truncation is an error, not a panic.
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err());
+        }
+        assert!(decode(&[9]).is_err());
+    }
+}
