@@ -10,6 +10,7 @@
 //! - [`Schema::diff`] and [`development_mode_decision`]: schema changes, classified.
 //! - [`Schema::validate_sync_rules`]: Flexible Sync's rules for queryable fields.
 
+pub mod codegen;
 mod diff;
 mod infer;
 mod json;
@@ -125,6 +126,12 @@ pub enum SchemaError {
         field: String,
         /// Which rule it breaks.
         reason: String,
+    },
+    /// Model code was asked for in a language Syncline does not generate.
+    #[error("unknown language {language:?} (expected swift, kotlin, c, typescript or python)")]
+    UnknownLanguage {
+        /// The language asked for.
+        language: String,
     },
     /// A class-level rule is broken (primary key, embedded, asymmetric).
     #[error("class {class:?}: {reason}")]

@@ -1,0 +1,332 @@
+//! Kotlin: one `data class` per class, converting to and from the bindings'
+//! `Map<String, Value>` (package `dev.syncline`).
+
+use std::fmt::Write as _;
+
+use super::{
+    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
+    Element, Language, Plan,
+};
+use crate::schema::{Collection, Property, PropertyType};
+
+/// The package of the generated file.
+const PACKAGE: &str = "dev.syncline.models";
+
+/// The bindings' value type, spelled out so that no class of the app's schema can shadow it.
+const VALUE: &str = "dev.syncline.Value";
+
+const HELPERS: &str = r#"
+private typealias SynclineDecode<T> = (dev.syncline.Value, String) -> T
+
+private fun synclineWrongType(value: dev.syncline.Value, path: String, expected: String) =
+    IllegalArgumentException("$path: expected $expected, found $value")
+
+private fun <T> synclineRequired(fields: Map<String, dev.syncline.Value>, key: String, path: String, decode: SynclineDecode<T>): T {
+    val value = fields[key] ?: throw IllegalArgumentException("$path is missing")
+    if (value is dev.syncline.Value.Null) throw IllegalArgumentException("$path is null, but it is required")
+    return decode(value, path)
+}
+
+private fun <T> synclineOptional(fields: Map<String, dev.syncline.Value>, key: String, path: String, decode: SynclineDecode<T>): T? {
+    val value = fields[key] ?: return null
+    if (value is dev.syncline.Value.Null) return null
+    return decode(value, path)
+}
+
+private fun <T> synclineNullable(decode: SynclineDecode<T>): SynclineDecode<T?> =
+    { value, path -> if (value is dev.syncline.Value.Null) null else decode(value, path) }
+
+private fun <T> synclineList(fields: Map<String, dev.syncline.Value>, key: String, path: String, decode: SynclineDecode<T>): List<T> {
+    val value = fields[key] ?: return emptyList()
+    val values: kotlin.collections.List<dev.syncline.Value> = when (value) {
+        is dev.syncline.Value.Null -> return emptyList()
+        is dev.syncline.Value.List -> value.values
+        is dev.syncline.Value.Set -> value.values
+        else -> throw synclineWrongType(value, path, "a list")
+    }
+    return values.mapIndexed { i: Int, element: dev.syncline.Value -> decode(element, "$path[$i]") }
+}
+
+private fun <T> synclineDictionary(fields: Map<String, dev.syncline.Value>, key: String, path: String, decode: SynclineDecode<T>): Map<String, T> {
+    val value = fields[key] ?: return emptyMap()
+    return when (value) {
+        is dev.syncline.Value.Null -> emptyMap()
+        is dev.syncline.Value.Dictionary -> value.entries.mapValues { entry: Map.Entry<String, dev.syncline.Value> -> decode(entry.value, "$path[${entry.key}]") }
+        else -> throw synclineWrongType(value, path, "a dictionary")
+    }
+}
+
+private fun synclineDecodeBool(value: dev.syncline.Value, path: String): Boolean =
+    (value as? dev.syncline.Value.Bool)?.value ?: throw synclineWrongType(value, path, "bool")
+private fun synclineDecodeInt(value: dev.syncline.Value, path: String): Long =
+    (value as? dev.syncline.Value.Int)?.value ?: throw synclineWrongType(value, path, "int")
+private fun synclineDecodeFloat(value: dev.syncline.Value, path: String): Float =
+    (value as? dev.syncline.Value.Float)?.value ?: throw synclineWrongType(value, path, "float")
+private fun synclineDecodeDouble(value: dev.syncline.Value, path: String): Double =
+    (value as? dev.syncline.Value.Double)?.value ?: throw synclineWrongType(value, path, "double")
+private fun synclineDecodeString(value: dev.syncline.Value, path: String): String =
+    (value as? dev.syncline.Value.String)?.value ?: throw synclineWrongType(value, path, "string")
+private fun synclineDecodeData(value: dev.syncline.Value, path: String): ByteArray =
+    (value as? dev.syncline.Value.Binary)?.value ?: throw synclineWrongType(value, path, "data")
+private fun synclineDecodeDate(value: dev.syncline.Value, path: String): dev.syncline.Timestamp =
+    (value as? dev.syncline.Value.Date)?.value ?: throw synclineWrongType(value, path, "date")
+private fun synclineDecodeObjectId(value: dev.syncline.Value, path: String): String =
+    (value as? dev.syncline.Value.ObjectId)?.hex ?: throw synclineWrongType(value, path, "objectId")
+private fun synclineDecodeUuid(value: dev.syncline.Value, path: String): String =
+    (value as? dev.syncline.Value.Uuid)?.value ?: throw synclineWrongType(value, path, "uuid")
+private fun synclineDecodeDecimal128(value: dev.syncline.Value, path: String): String =
+    (value as? dev.syncline.Value.Decimal128)?.value ?: throw synclineWrongType(value, path, "decimal128")
+@Suppress("UNUSED_PARAMETER")
+private fun synclineDecodeMixed(value: dev.syncline.Value, path: String): dev.syncline.Value = value
+private fun synclineDecodeLink(value: dev.syncline.Value, path: String): dev.syncline.Link =
+    (value as? dev.syncline.Value.Link)?.value ?: throw synclineWrongType(value, path, "a link")
+
+private fun synclineEncodeBool(x: Boolean): dev.syncline.Value = dev.syncline.Value.Bool(x)
+private fun synclineEncodeInt(x: Long): dev.syncline.Value = dev.syncline.Value.Int(x)
+private fun synclineEncodeFloat(x: Float): dev.syncline.Value = dev.syncline.Value.Float(x)
+private fun synclineEncodeDouble(x: Double): dev.syncline.Value = dev.syncline.Value.Double(x)
+private fun synclineEncodeString(x: String): dev.syncline.Value = dev.syncline.Value.String(x)
+private fun synclineEncodeData(x: ByteArray): dev.syncline.Value = dev.syncline.Value.Binary(x)
+private fun synclineEncodeDate(x: dev.syncline.Timestamp): dev.syncline.Value = dev.syncline.Value.Date(x)
+private fun synclineEncodeObjectId(x: String): dev.syncline.Value = dev.syncline.Value.ObjectId(x)
+private fun synclineEncodeUuid(x: String): dev.syncline.Value = dev.syncline.Value.Uuid(x)
+private fun synclineEncodeDecimal128(x: String): dev.syncline.Value = dev.syncline.Value.Decimal128(x)
+private fun synclineEncodeMixed(x: dev.syncline.Value): dev.syncline.Value = x
+private fun synclineEncodeLink(x: dev.syncline.Link): dev.syncline.Value = dev.syncline.Value.Link(x)
+"#;
+
+fn element_type(element: Element<'_>) -> (String, &'static str) {
+    match element {
+        Element::Scalar(ty) => {
+            let (t, suffix) = match ty {
+                PropertyType::Bool => ("Boolean", "Bool"),
+                PropertyType::Int => ("Long", "Int"),
+                PropertyType::Float => ("Float", "Float"),
+                PropertyType::Double => ("Double", "Double"),
+                PropertyType::String => ("String", "String"),
+                PropertyType::Binary => ("ByteArray", "Data"),
+                PropertyType::Date => ("dev.syncline.Timestamp", "Date"),
+                PropertyType::ObjectId => ("String", "ObjectId"),
+                PropertyType::Uuid => ("String", "Uuid"),
+                PropertyType::Decimal128 => ("String", "Decimal128"),
+                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
+                    (VALUE, "Mixed")
+                }
+            };
+            (t.to_owned(), suffix)
+        }
+        Element::Link => ("dev.syncline.Link".to_owned(), "Link"),
+        Element::Embedded(name) => (name.to_owned(), ""),
+    }
+}
+
+pub(super) fn generate(plan: &Plan<'_>) -> String {
+    let mut out = header("//");
+    let _ = writeln!(out, "\npackage {PACKAGE}\n");
+    out.push_str(
+        "/** The schema these models were generated from, in its JSON form: open the database \
+         with it. */\n",
+    );
+    out.push_str("public object SynclineSchema {\n");
+    out.push_str("    /** The schema's JSON form (an array of classes). */\n");
+    let _ = writeln!(
+        out,
+        "    public const val JSON: String = {}",
+        string_literal(&plan.schema_json, Language::Kotlin)
+    );
+    out.push_str("}\n");
+    for class in &plan.classes {
+        out.push('\n');
+        class_code(plan, class, &mut out);
+    }
+    out.push_str(HELPERS);
+    out
+}
+
+fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
+    let name = &class.type_name;
+    let kind = if class.class.embedded {
+        "An embedded object"
+    } else {
+        "An object"
+    };
+    let _ = writeln!(
+        out,
+        "/** {kind} of class `{}`. */",
+        comment_safe(&class.class.name)
+    );
+    // A data class needs at least one property; an empty class compares equal to any other.
+    let data = if class.fields.is_empty() { "" } else { "data " };
+    let _ = writeln!(out, "public {data}class {name}(");
+    for field in &class.fields {
+        let p = field.property;
+        let _ = writeln!(
+            out,
+            "    /** `{}`: {}. */",
+            comment_safe(&p.name),
+            comment_safe(&p.type_description())
+        );
+        let _ = writeln!(
+            out,
+            "    val {}: {}{},",
+            field.ident,
+            field_type(plan, p),
+            default_value(p)
+        );
+    }
+    out.push_str(") {\n");
+    if class.fields.is_empty() {
+        let _ = writeln!(
+            out,
+            "    override fun equals(other: Any?): Boolean = other is {name}\n\
+             \x20   override fun hashCode(): Int = 0\n\
+             \x20   override fun toString(): String = \"{name}()\"\n"
+        );
+    }
+    out.push_str("    /** The object's fields, to create or update it with the bindings. */\n");
+    let _ = writeln!(
+        out,
+        "    public fun toFields(): Map<String, {VALUE}> = mapOf("
+    );
+    for field in &class.fields {
+        let p = field.property;
+        let key = string_literal(&p.name, Language::Kotlin);
+        let ident = &field.ident;
+        let element = |var: &str| {
+            if element_is_nullable(p) {
+                format!(
+                    "({var}?.let {{ {} }} ?: {VALUE}.Null)",
+                    encode(plan, p, "it")
+                )
+            } else {
+                encode(plan, p, var)
+            }
+        };
+        let value = match p.collection {
+            Collection::Single if single_is_nullable(p) => {
+                format!(
+                    "({ident}?.let {{ {} }} ?: {VALUE}.Null)",
+                    encode(plan, p, "it")
+                )
+            }
+            Collection::Single => encode(plan, p, ident),
+            Collection::List => format!(
+                "{VALUE}.List({ident}.map {{ synclineElement -> {} }})",
+                element("synclineElement")
+            ),
+            Collection::Set => format!(
+                "{VALUE}.Set({ident}.map {{ synclineElement -> {} }})",
+                element("synclineElement")
+            ),
+            Collection::Dictionary => format!(
+                "{VALUE}.Dictionary({ident}.mapValues {{ (_, synclineElement) -> {} }})",
+                element("synclineElement")
+            ),
+        };
+        let _ = writeln!(out, "        {key} to {value},");
+    }
+    out.push_str("    )\n");
+    if class.class.embedded {
+        let _ = writeln!(
+            out,
+            "\n    internal fun toValue(): {VALUE} = {VALUE}.Embedded(toFields())"
+        );
+    }
+    out.push_str("\n    public companion object {\n");
+    out.push_str("        /** The class's name in the database. */\n");
+    let _ = writeln!(
+        out,
+        "        public const val CLASS_NAME: String = {}\n",
+        string_literal(&class.class.name, Language::Kotlin)
+    );
+    out.push_str("        /** The object read from its fields, as the bindings return them. */\n");
+    let _ = writeln!(
+        out,
+        "        public fun fromFields(fields: Map<String, {VALUE}>): {name} = fromFields(fields, CLASS_NAME)\n"
+    );
+    let _ = writeln!(
+        out,
+        "        internal fun fromFields(fields: Map<String, {VALUE}>, path: String): {name} = {name}("
+    );
+    for field in &class.fields {
+        let p = field.property;
+        let key = string_literal(&p.name, Language::Kotlin);
+        let path = format!(
+            "path + {}",
+            string_literal(&format!(".{}", p.name), Language::Kotlin)
+        );
+        let decode = decoder(plan, p);
+        let call = match p.collection {
+            Collection::Single if p.ty == PropertyType::Mixed => {
+                format!("fields[{key}] ?: {VALUE}.Null")
+            }
+            Collection::Single if single_is_nullable(p) => {
+                format!("synclineOptional(fields, {key}, {path}, {decode})")
+            }
+            Collection::Single => format!("synclineRequired(fields, {key}, {path}, {decode})"),
+            Collection::List => format!("synclineList(fields, {key}, {path}, {decode})"),
+            Collection::Set => format!("synclineList(fields, {key}, {path}, {decode}).toSet()"),
+            Collection::Dictionary => {
+                format!("synclineDictionary(fields, {key}, {path}, {decode})")
+            }
+        };
+        let _ = writeln!(out, "            {} = {call},", field.ident);
+    }
+    out.push_str("        )\n");
+    if class.class.embedded {
+        let _ = writeln!(
+            out,
+            "\n        internal fun fromValue(value: {VALUE}, path: String): {name} =\n\
+             \x20           fromFields((value as? {VALUE}.Embedded)?.fields ?: throw synclineWrongType(value, path, {}), path)",
+            string_literal(&format!("an embedded {}", class.class.name), Language::Kotlin)
+        );
+    }
+    out.push_str("    }\n}\n");
+}
+
+fn field_type(plan: &Plan<'_>, p: &Property) -> String {
+    let (element, _) = element_type(plan.element(p));
+    let element = if element_is_nullable(p) {
+        format!("{element}?")
+    } else {
+        element
+    };
+    match p.collection {
+        Collection::Single if single_is_nullable(p) => format!("{element}?"),
+        Collection::Single => element,
+        Collection::List => format!("List<{element}>"),
+        Collection::Set => format!("Set<{element}>"),
+        Collection::Dictionary => format!("Map<String, {element}>"),
+    }
+}
+
+fn default_value(p: &Property) -> String {
+    match p.collection {
+        Collection::Single if p.ty == PropertyType::Mixed => format!(" = {VALUE}.Null"),
+        Collection::Single if single_is_nullable(p) => " = null".into(),
+        Collection::Single => String::new(),
+        Collection::List => " = emptyList()".into(),
+        Collection::Set => " = emptySet()".into(),
+        Collection::Dictionary => " = emptyMap()".into(),
+    }
+}
+
+fn decoder(plan: &Plan<'_>, p: &Property) -> String {
+    let base = match plan.element(p) {
+        Element::Embedded(name) => format!("{{ v, at -> {name}.fromValue(v, at) }}"),
+        other => format!("::synclineDecode{}", element_type(other).1),
+    };
+    if element_is_nullable(p) {
+        format!("synclineNullable({base})")
+    } else {
+        base
+    }
+}
+
+/// The expression encoding the (non-null) element `var`.
+fn encode(plan: &Plan<'_>, p: &Property, var: &str) -> String {
+    match plan.element(p) {
+        Element::Embedded(_) => format!("{var}.toValue()"),
+        other => format!("synclineEncode{}({var})", element_type(other).1),
+    }
+}

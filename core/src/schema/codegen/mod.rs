@@ -1,0 +1,617 @@
+//! Model code generation: from a schema, one source file of model types for an app in Swift,
+//! Kotlin, C, TypeScript or Python, as App Services' "Realm Object Models" tab offers.
+//!
+//! Every generated file carries the schema itself in its JSON form (to open a database with)
+//! and, per class, a type with one typed field per stored property. The Swift, Kotlin and
+//! Python types convert to and from the field maps of the Syncline bindings (`[String: Value]`,
+//! `Map<String, Value>`, `dict[str, Value]`): `init(fields:)` / `toFields()`,
+//! `fromFields` / `toFields`, `from_fields` / `to_fields`. The C header declares plain structs;
+//! the TypeScript module declares interfaces and the schema as Realm JS-style constants.
+//!
+//! Names that are not identifiers in the target language (keywords, spaces, leading digits)
+//! are adjusted, and the stored name stays in the conversion code; two names that would become
+//! the same identifier are an error.
+
+mod c;
+mod kotlin;
+mod python;
+mod swift;
+mod typescript;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use super::{Collection, ObjectSchema, Property, PropertyType, Schema, SchemaError};
+
+/// A language model code can be generated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// Swift structs for the Syncline Swift package.
+    Swift,
+    /// Kotlin data classes for the Syncline Kotlin library.
+    Kotlin,
+    /// A C header of structs for the Syncline C library.
+    C,
+    /// TypeScript interfaces and Realm JS-style schema constants.
+    TypeScript,
+    /// Python dataclasses for the Syncline Python module.
+    Python,
+}
+
+impl Language {
+    /// Every language, in the order of the docs.
+    pub const ALL: [Language; 5] = [
+        Language::Swift,
+        Language::Kotlin,
+        Language::C,
+        Language::TypeScript,
+        Language::Python,
+    ];
+
+    /// The language's name as the command line spells it: `swift`, `kotlin`, `c`,
+    /// `typescript`, `python`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Swift => "swift",
+            Language::Kotlin => "kotlin",
+            Language::C => "c",
+            Language::TypeScript => "typescript",
+            Language::Python => "python",
+        }
+    }
+
+    /// The usual file extension of a generated file, without the dot.
+    pub fn file_extension(self) -> &'static str {
+        match self {
+            Language::Swift => "swift",
+            Language::Kotlin => "kt",
+            Language::C => "h",
+            Language::TypeScript => "ts",
+            Language::Python => "py",
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Language {
+    type Err = SchemaError;
+
+    /// Reads a language name (`swift`, `kotlin`, `c`, `typescript` or `ts`, `python` or `py`;
+    /// any case).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Ok(match name.to_ascii_lowercase().as_str() {
+            "swift" => Language::Swift,
+            "kotlin" | "kt" => Language::Kotlin,
+            "c" => Language::C,
+            "typescript" | "ts" => Language::TypeScript,
+            "python" | "py" => Language::Python,
+            _ => {
+                return Err(SchemaError::UnknownLanguage {
+                    language: name.to_owned(),
+                })
+            }
+        })
+    }
+}
+
+impl Schema {
+    /// Model code for this schema in `language` (see the [module docs](self)). The schema is
+    /// validated first (Realm's rules, not sync's); an invalid schema is that error.
+    pub fn generate_models(&self, language: Language) -> Result<String, SchemaError> {
+        self.validate(false)?;
+        let plan = Plan::new(self, language)?;
+        Ok(match language {
+            Language::Swift => swift::generate(&plan),
+            Language::Kotlin => kotlin::generate(&plan),
+            Language::C => c::generate(&plan)?,
+            Language::TypeScript => typescript::generate(&plan),
+            Language::Python => python::generate(&plan),
+        })
+    }
+}
+
+/// What every generator needs: the classes with their language-level names.
+struct Plan<'a> {
+    schema: &'a Schema,
+    classes: Vec<ClassPlan<'a>>,
+    /// The schema's JSON form, compact.
+    schema_json: String,
+}
+
+struct ClassPlan<'a> {
+    class: &'a ObjectSchema,
+    /// The type's name in the target language.
+    type_name: String,
+    /// The stored properties with their field names (backlinks are computed, not stored).
+    fields: Vec<FieldPlan<'a>>,
+}
+
+struct FieldPlan<'a> {
+    property: &'a Property,
+    /// The field's name in the target language.
+    ident: String,
+}
+
+/// What one value of a field (or one element of a collection field) is.
+#[derive(Clone, Copy)]
+enum Element<'a> {
+    /// A scalar (or `mixed`).
+    Scalar(PropertyType),
+    /// A link to a top-level class, held as the bindings' `Link`.
+    Link,
+    /// An embedded object, held as the embedded class's generated type.
+    Embedded(&'a str),
+}
+
+impl<'a> Plan<'a> {
+    fn new(schema: &'a Schema, language: Language) -> Result<Self, SchemaError> {
+        let reserved_types = reserved_type_names(language);
+        let mut type_names: HashMap<String, &str> = HashMap::new();
+        let mut classes = Vec::new();
+        for class in &schema.classes {
+            let mut type_name = identifier(&class.name, language, true);
+            if reserved_types.contains(&type_name.as_str()) {
+                type_name.push_str("Model");
+            }
+            if let Some(other) = type_names.insert(type_name.clone(), &class.name) {
+                return Err(SchemaError::InvalidClass {
+                    class: class.name.clone(),
+                    reason: format!(
+                        "its {language} type name {type_name:?} is also that of class {other:?}"
+                    ),
+                });
+            }
+            let mut idents: HashMap<String, &str> = HashMap::new();
+            let mut fields = Vec::new();
+            for property in class.persisted_properties() {
+                let ident = identifier(&property.name, language, false);
+                if let Some(other) = idents.insert(ident.clone(), &property.name) {
+                    return Err(SchemaError::InvalidProperty {
+                        class: class.name.clone(),
+                        property: property.name.clone(),
+                        reason: format!(
+                            "its {language} field name {ident:?} is also that of property \
+                             {other:?}"
+                        ),
+                    });
+                }
+                fields.push(FieldPlan { property, ident });
+            }
+            classes.push(ClassPlan {
+                class,
+                type_name,
+                fields,
+            });
+        }
+        let schema_json = serde_json::to_string(&schema.to_json()).unwrap_or_default();
+        Ok(Plan {
+            schema,
+            classes,
+            schema_json,
+        })
+    }
+
+    /// The element kind of a field.
+    fn element(&self, property: &'a Property) -> Element<'_> {
+        match property.ty {
+            PropertyType::Object => {
+                let target = property.object_type.as_deref().unwrap_or_default();
+                match self.schema.class(target) {
+                    Some(c) if c.embedded => Element::Embedded(self.type_name(target)),
+                    _ => Element::Link,
+                }
+            }
+            ty => Element::Scalar(ty),
+        }
+    }
+
+    /// The generated type name of the class `class`.
+    fn type_name<'s>(&'s self, class: &'s str) -> &'s str {
+        self.classes
+            .iter()
+            .find(|c| c.class.name == class)
+            .map_or(class, |c| c.type_name.as_str())
+    }
+}
+
+/// Whether a field's single value may be null in the model (`T?`): optional scalars, links and
+/// embedded objects, and `mixed` (whose null is `Value` null, so it is not `T?`).
+fn single_is_nullable(property: &Property) -> bool {
+    property.collection == Collection::Single
+        && property.optional
+        && property.ty != PropertyType::Mixed
+}
+
+/// Whether the elements of a collection field may be null in the model (not for `mixed`,
+/// whose null is a `Value`, nor for links, which Realm keeps non-null in lists and sets).
+fn element_is_nullable(property: &Property) -> bool {
+    property.collection != Collection::Single
+        && property.optional
+        && !matches!(property.ty, PropertyType::Mixed | PropertyType::Object)
+}
+
+/// Type names that generated types must not take (the language's and the bindings' own).
+fn reserved_type_names(language: Language) -> &'static [&'static str] {
+    match language {
+        Language::Swift => &[
+            "Value",
+            "Link",
+            "Timestamp",
+            "PrimaryKey",
+            "String",
+            "Int",
+            "Int64",
+            "Int32",
+            "Bool",
+            "Float",
+            "Double",
+            "Data",
+            "Date",
+            "Array",
+            "Set",
+            "Dictionary",
+            "Error",
+            "Any",
+            "Optional",
+            "Syncline",
+            "SynclineSchema",
+            "Self",
+            "Type",
+            "Protocol",
+        ],
+        Language::Kotlin => &[
+            "Value",
+            "Link",
+            "Timestamp",
+            "PrimaryKey",
+            "String",
+            "Int",
+            "Long",
+            "Boolean",
+            "Float",
+            "Double",
+            "ByteArray",
+            "List",
+            "Set",
+            "Map",
+            "Any",
+            "Unit",
+            "Nothing",
+            "SynclineSchema",
+        ],
+        Language::Python => &[
+            "Value",
+            "Link",
+            "Timestamp",
+            "PrimaryKey",
+            "SCHEMA_JSON",
+            "dataclasses",
+            "typing",
+        ],
+        Language::TypeScript => &[
+            "Link",
+            "PrimaryKey",
+            "ObjectId",
+            "Uuid",
+            "Decimal128",
+            "Mixed",
+            "Timestamp",
+            "Date",
+            "Record",
+            "Array",
+            "String",
+            "Number",
+            "Boolean",
+            "Object",
+            "schema",
+        ],
+        Language::C => &[],
+    }
+}
+
+fn keywords(language: Language) -> &'static [&'static str] {
+    match language {
+        Language::Swift => &[
+            "associatedtype",
+            "class",
+            "deinit",
+            "enum",
+            "extension",
+            "fileprivate",
+            "func",
+            "import",
+            "init",
+            "inout",
+            "internal",
+            "let",
+            "open",
+            "operator",
+            "private",
+            "precedencegroup",
+            "protocol",
+            "public",
+            "rethrows",
+            "static",
+            "struct",
+            "subscript",
+            "typealias",
+            "var",
+            "break",
+            "case",
+            "catch",
+            "continue",
+            "default",
+            "defer",
+            "do",
+            "else",
+            "fallthrough",
+            "for",
+            "guard",
+            "if",
+            "in",
+            "repeat",
+            "return",
+            "throw",
+            "switch",
+            "where",
+            "while",
+            "Any",
+            "as",
+            "await",
+            "false",
+            "is",
+            "nil",
+            "self",
+            "Self",
+            "super",
+            "throws",
+            "true",
+            "try",
+            "async",
+            "some",
+            "any",
+        ],
+        Language::Kotlin => &[
+            "as",
+            "break",
+            "class",
+            "continue",
+            "do",
+            "else",
+            "false",
+            "for",
+            "fun",
+            "if",
+            "in",
+            "interface",
+            "is",
+            "null",
+            "object",
+            "package",
+            "return",
+            "super",
+            "this",
+            "throw",
+            "true",
+            "try",
+            "typealias",
+            "typeof",
+            "val",
+            "var",
+            "when",
+            "while",
+        ],
+        Language::Python => &[
+            "False",
+            "None",
+            "True",
+            "and",
+            "as",
+            "assert",
+            "async",
+            "await",
+            "break",
+            "class",
+            "continue",
+            "def",
+            "del",
+            "elif",
+            "else",
+            "except",
+            "finally",
+            "for",
+            "from",
+            "global",
+            "if",
+            "import",
+            "in",
+            "is",
+            "lambda",
+            "nonlocal",
+            "not",
+            "or",
+            "pass",
+            "raise",
+            "return",
+            "try",
+            "while",
+            "with",
+            "yield",
+            "CLASS_NAME",
+            "from_fields",
+            "to_fields",
+            "dataclasses",
+            "typing",
+            "Value",
+            "Link",
+            "Timestamp",
+        ],
+        Language::TypeScript => &[
+            "break",
+            "case",
+            "catch",
+            "class",
+            "const",
+            "continue",
+            "debugger",
+            "default",
+            "delete",
+            "do",
+            "else",
+            "enum",
+            "export",
+            "extends",
+            "false",
+            "finally",
+            "for",
+            "function",
+            "if",
+            "import",
+            "in",
+            "instanceof",
+            "new",
+            "null",
+            "return",
+            "super",
+            "switch",
+            "this",
+            "throw",
+            "true",
+            "try",
+            "typeof",
+            "var",
+            "void",
+            "while",
+            "with",
+        ],
+        Language::C => &[
+            "auto",
+            "break",
+            "case",
+            "char",
+            "const",
+            "continue",
+            "default",
+            "do",
+            "double",
+            "else",
+            "enum",
+            "extern",
+            "float",
+            "for",
+            "goto",
+            "if",
+            "inline",
+            "int",
+            "long",
+            "register",
+            "restrict",
+            "return",
+            "short",
+            "signed",
+            "sizeof",
+            "static",
+            "struct",
+            "switch",
+            "typedef",
+            "union",
+            "unsigned",
+            "void",
+            "volatile",
+            "while",
+            "bool",
+            "true",
+            "false",
+            "_Bool",
+            "_Complex",
+            "_Imaginary",
+        ],
+    }
+}
+
+/// `name` as an identifier of `language`: characters other than ASCII letters, digits and `_`
+/// become `_`, a leading digit gets a `_` before it, and keywords get the language's escape
+/// (Swift and Kotlin backticks for fields, a trailing `_` otherwise).
+fn identifier(name: &str, language: Language, is_type: bool) -> String {
+    let mut ident: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if ident.is_empty() || ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, '_');
+    }
+    if keywords(language).contains(&ident.as_str()) {
+        match language {
+            Language::Swift | Language::Kotlin if !is_type => return format!("`{ident}`"),
+            _ => ident.push('_'),
+        }
+    }
+    ident
+}
+
+/// `text` as a double-quoted string literal of `language` (JSON and names are embedded this
+/// way; non-ASCII is escaped so that the generated file is plain ASCII).
+fn string_literal(text: &str, language: Language) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if language == Language::Kotlin => out.push_str("\\$"),
+            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
+            c => match language {
+                Language::Swift => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                Language::C => {
+                    // Octal escapes (exactly three digits) never swallow the next character.
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\{b:03o}"));
+                    }
+                }
+                Language::Python if (c as u32) > 0xffff => {
+                    out.push_str(&format!("\\U{:08x}", c as u32))
+                }
+                _ => {
+                    let mut buf = [0u16; 2];
+                    for unit in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+            },
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `text` made safe inside a line or block comment (no line breaks, no `*/`).
+fn comment_safe(text: &str) -> String {
+    text.replace("*/", "* /").replace(['\n', '\r'], " ")
+}
+
+/// The header comment of every generated file (`prefix` is the line-comment marker).
+fn header(prefix: &str) -> String {
+    format!(
+        "{prefix} Generated by Syncline from the app's schema (`syncline codegen`). Do not edit:\n\
+         {prefix} regenerate it when the schema changes.\n"
+    )
+}
+
+#[cfg(test)]
+mod tests;

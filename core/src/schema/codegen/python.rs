@@ -1,0 +1,316 @@
+//! Python: one dataclass per class, converting to and from the bindings' `dict[str, Value]`
+//! (module `syncline`).
+
+use std::fmt::Write as _;
+
+use super::{
+    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
+    Element, Language, Plan,
+};
+use crate::schema::{Collection, Property, PropertyType};
+
+const HELPERS: &str = r#"
+
+def _wrong_type(value: Value, path: str, expected: str) -> TypeError:
+    return TypeError(f"{path}: expected {expected}, found {value!r}")
+
+
+def _required(fields: typing.Mapping[str, Value], key: str, path: str, decode: typing.Callable[[Value, str], typing.Any]) -> typing.Any:
+    if key not in fields:
+        raise ValueError(f"{path} is missing")
+    value = fields[key]
+    if isinstance(value, Value.NULL):
+        raise ValueError(f"{path} is null, but it is required")
+    return decode(value, path)
+
+
+def _optional(fields: typing.Mapping[str, Value], key: str, path: str, decode: typing.Callable[[Value, str], typing.Any]) -> typing.Any:
+    value = fields.get(key)
+    if value is None or isinstance(value, Value.NULL):
+        return None
+    return decode(value, path)
+
+
+def _nullable(decode: typing.Callable[[Value, str], typing.Any]) -> typing.Callable[[Value, str], typing.Any]:
+    return lambda value, path: None if isinstance(value, Value.NULL) else decode(value, path)
+
+
+def _list(fields: typing.Mapping[str, Value], key: str, path: str, decode: typing.Callable[[Value, str], typing.Any]) -> typing.List[typing.Any]:
+    value = fields.get(key)
+    if value is None or isinstance(value, Value.NULL):
+        return []
+    if not isinstance(value, (Value.LIST, Value.SET)):
+        raise _wrong_type(value, path, "a list")
+    return [decode(element, f"{path}[{i}]") for i, element in enumerate(value.values)]
+
+
+def _dictionary(fields: typing.Mapping[str, Value], key: str, path: str, decode: typing.Callable[[Value, str], typing.Any]) -> typing.Dict[str, typing.Any]:
+    value = fields.get(key)
+    if value is None or isinstance(value, Value.NULL):
+        return {}
+    if not isinstance(value, Value.DICTIONARY):
+        raise _wrong_type(value, path, "a dictionary")
+    return {k: decode(v, f"{path}[{k}]") for k, v in value.entries.items()}
+
+
+def _scalar(variant: typing.Any, attribute: str, expected: str) -> typing.Callable[[Value, str], typing.Any]:
+    def decode(value: Value, path: str) -> typing.Any:
+        if not isinstance(value, variant):
+            raise _wrong_type(value, path, expected)
+        return getattr(value, attribute)
+    return decode
+
+
+_decode_bool = _scalar(Value.BOOL, "value", "bool")
+_decode_int = _scalar(Value.INT, "value", "int")
+_decode_float = _scalar(Value.FLOAT, "value", "float")
+_decode_double = _scalar(Value.DOUBLE, "value", "double")
+_decode_string = _scalar(Value.STRING, "value", "string")
+_decode_data = _scalar(Value.BINARY, "value", "data")
+_decode_date = _scalar(Value.DATE, "value", "date")
+_decode_object_id = _scalar(Value.OBJECT_ID, "hex", "objectId")
+_decode_uuid = _scalar(Value.UUID, "value", "uuid")
+_decode_decimal128 = _scalar(Value.DECIMAL128, "value", "decimal128")
+_decode_link = _scalar(Value.LINK, "value", "a link")
+
+
+def _decode_mixed(value: Value, path: str) -> Value:
+    return value
+
+
+_encode_bool = Value.BOOL
+_encode_int = Value.INT
+_encode_float = Value.FLOAT
+_encode_double = Value.DOUBLE
+_encode_string = Value.STRING
+_encode_data = Value.BINARY
+_encode_date = Value.DATE
+_encode_object_id = Value.OBJECT_ID
+_encode_uuid = Value.UUID
+_encode_decimal128 = Value.DECIMAL128
+_encode_link = Value.LINK
+
+
+def _encode_mixed(value: Value) -> Value:
+    return value
+"#;
+
+fn element_type(element: Element<'_>) -> (String, &'static str) {
+    match element {
+        Element::Scalar(ty) => {
+            let (t, suffix) = match ty {
+                PropertyType::Bool => ("bool", "bool"),
+                PropertyType::Int => ("int", "int"),
+                PropertyType::Float => ("float", "float"),
+                PropertyType::Double => ("float", "double"),
+                PropertyType::String => ("str", "string"),
+                PropertyType::Binary => ("bytes", "data"),
+                PropertyType::Date => ("Timestamp", "date"),
+                PropertyType::ObjectId => ("str", "object_id"),
+                PropertyType::Uuid => ("str", "uuid"),
+                PropertyType::Decimal128 => ("str", "decimal128"),
+                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
+                    ("Value", "mixed")
+                }
+            };
+            (t.to_owned(), suffix)
+        }
+        Element::Link => ("Link".to_owned(), "link"),
+        Element::Embedded(name) => (format!("\"{name}\""), ""),
+    }
+}
+
+pub(super) fn generate(plan: &Plan<'_>) -> String {
+    let mut out = header("#");
+    out.push_str("\"\"\"Model types for the Syncline Python bindings.\"\"\"\n\n");
+    out.push_str("from __future__ import annotations\n\nimport dataclasses\nimport typing\n\n");
+    out.push_str("from syncline import Link, Timestamp, Value\n\n");
+    out.push_str("#: The schema these models were generated from, in its JSON form: open the database with it.\n");
+    let _ = writeln!(
+        out,
+        "SCHEMA_JSON = {}",
+        string_literal(&plan.schema_json, Language::Python)
+    );
+    out.push_str(HELPERS);
+    for class in &plan.classes {
+        out.push_str("\n\n");
+        class_code(plan, class, &mut out);
+    }
+    out
+}
+
+fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
+    let name = &class.type_name;
+    let kind = if class.class.embedded {
+        "An embedded object"
+    } else {
+        "An object"
+    };
+    out.push_str("@dataclasses.dataclass\n");
+    let _ = writeln!(out, "class {name}:");
+    let _ = writeln!(
+        out,
+        "    {}\n",
+        string_literal(
+            &format!("{kind} of class {:?}.", class.class.name),
+            Language::Python
+        )
+    );
+    let _ = writeln!(
+        out,
+        "    CLASS_NAME: typing.ClassVar[str] = {}",
+        string_literal(&class.class.name, Language::Python)
+    );
+    // Dataclass fields without a default must come first.
+    let (required, defaulted): (Vec<_>, Vec<_>) = class
+        .fields
+        .iter()
+        .partition(|f| default_value(f.property).is_none());
+    for field in required.iter().chain(defaulted.iter()) {
+        let p = field.property;
+        let _ = writeln!(
+            out,
+            "    {}: {}{}  # {:?}: {}",
+            field.ident,
+            field_type(plan, p),
+            default_value(p)
+                .map(|d| format!(" = {d}"))
+                .unwrap_or_default(),
+            comment_safe(&p.name),
+            p.type_description()
+        );
+    }
+    out.push_str("\n    @classmethod\n");
+    let _ = writeln!(
+        out,
+        "    def from_fields(cls, fields: typing.Mapping[str, Value], path: str = {}) -> \"{name}\":",
+        string_literal(&class.class.name, Language::Python)
+    );
+    out.push_str(
+        "        \"\"\"The object read from its fields, as the bindings return them.\"\"\"\n",
+    );
+    out.push_str("        return cls(\n");
+    for field in &class.fields {
+        let p = field.property;
+        let key = string_literal(&p.name, Language::Python);
+        let path = format!(
+            "path + {}",
+            string_literal(&format!(".{}", p.name), Language::Python)
+        );
+        let decode = decoder(plan, p);
+        let call = match p.collection {
+            Collection::Single if p.ty == PropertyType::Mixed => {
+                format!("fields.get({key}, Value.NULL())")
+            }
+            Collection::Single if single_is_nullable(p) => {
+                format!("_optional(fields, {key}, {path}, {decode})")
+            }
+            Collection::Single => format!("_required(fields, {key}, {path}, {decode})"),
+            Collection::List | Collection::Set => format!("_list(fields, {key}, {path}, {decode})"),
+            Collection::Dictionary => format!("_dictionary(fields, {key}, {path}, {decode})"),
+        };
+        let _ = writeln!(out, "            {}={call},", field.ident);
+    }
+    out.push_str("        )\n\n");
+    out.push_str("    def to_fields(self) -> typing.Dict[str, Value]:\n");
+    out.push_str(
+        "        \"\"\"The object's fields, to create or update it with the bindings.\"\"\"\n",
+    );
+    out.push_str("        return {\n");
+    for field in &class.fields {
+        let p = field.property;
+        let key = string_literal(&p.name, Language::Python);
+        let this = format!("self.{}", field.ident);
+        let element = |var: &str| {
+            if element_is_nullable(p) {
+                format!(
+                    "(Value.NULL() if {var} is None else {})",
+                    encode(plan, p, var)
+                )
+            } else {
+                encode(plan, p, var)
+            }
+        };
+        let value = match p.collection {
+            Collection::Single if single_is_nullable(p) => format!(
+                "Value.NULL() if {this} is None else {}",
+                encode(plan, p, &this)
+            ),
+            Collection::Single => encode(plan, p, &this),
+            Collection::List => format!("Value.LIST([{} for e in {this}])", element("e")),
+            Collection::Set => format!("Value.SET([{} for e in {this}])", element("e")),
+            Collection::Dictionary => format!(
+                "Value.DICTIONARY({{k: {} for k, e in {this}.items()}})",
+                element("e")
+            ),
+        };
+        let _ = writeln!(out, "            {key}: {value},");
+    }
+    out.push_str("        }\n");
+    if class.class.embedded {
+        out.push_str("\n    @classmethod\n");
+        let _ = writeln!(
+            out,
+            "    def _from_value(cls, value: Value, path: str) -> \"{name}\":"
+        );
+        out.push_str("        if not isinstance(value, Value.EMBEDDED):\n");
+        let _ = writeln!(
+            out,
+            "            raise _wrong_type(value, path, {})",
+            string_literal(
+                &format!("an embedded {}", class.class.name),
+                Language::Python
+            )
+        );
+        out.push_str("        return cls.from_fields(value.fields, path)\n\n");
+        out.push_str("    def _to_value(self) -> Value:\n");
+        out.push_str("        return Value.EMBEDDED(self.to_fields())\n");
+    }
+}
+
+fn field_type(plan: &Plan<'_>, p: &Property) -> String {
+    let (element, _) = element_type(plan.element(p));
+    let element = if element_is_nullable(p) {
+        format!("typing.Optional[{element}]")
+    } else {
+        element
+    };
+    match p.collection {
+        Collection::Single if single_is_nullable(p) => format!("typing.Optional[{element}]"),
+        Collection::Single => element,
+        Collection::List | Collection::Set => format!("typing.List[{element}]"),
+        Collection::Dictionary => format!("typing.Dict[str, {element}]"),
+    }
+}
+
+fn default_value(p: &Property) -> Option<&'static str> {
+    match p.collection {
+        Collection::Single if p.ty == PropertyType::Mixed => {
+            Some("dataclasses.field(default_factory=Value.NULL)")
+        }
+        Collection::Single if single_is_nullable(p) => Some("None"),
+        Collection::Single => None,
+        Collection::List | Collection::Set => Some("dataclasses.field(default_factory=list)"),
+        Collection::Dictionary => Some("dataclasses.field(default_factory=dict)"),
+    }
+}
+
+fn decoder(plan: &Plan<'_>, p: &Property) -> String {
+    let base = match plan.element(p) {
+        Element::Embedded(name) => format!("{name}._from_value"),
+        other => format!("_decode_{}", element_type(other).1),
+    };
+    if element_is_nullable(p) {
+        format!("_nullable({base})")
+    } else {
+        base
+    }
+}
+
+/// The expression encoding the (non-null) element `var`.
+fn encode(plan: &Plan<'_>, p: &Property, var: &str) -> String {
+    match plan.element(p) {
+        Element::Embedded(_) => format!("{var}._to_value()"),
+        other => format!("_encode_{}({var})", element_type(other).1),
+    }
+}

@@ -1,0 +1,362 @@
+//! Swift: one `struct` per class, converting to and from the bindings' `[String: Value]`.
+
+use std::fmt::Write as _;
+
+use super::{
+    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
+    Element, Language, Plan,
+};
+use crate::schema::{Collection, PropertyType};
+
+/// Helpers shared by the generated types (file-private, so several generated files can live in
+/// one module).
+const HELPERS: &str = r#"
+fileprivate struct SynclineModelError: Error, CustomStringConvertible {
+    let description: String
+}
+
+fileprivate typealias SynclineDecode<T> = (Syncline.Value, String) throws -> T
+
+fileprivate func synclineWrongType(_ value: Syncline.Value, _ path: String, _ expected: String) -> SynclineModelError {
+    SynclineModelError(description: "\(path): expected \(expected), found \(value)")
+}
+
+fileprivate func synclineRequired<T>(_ fields: [String: Syncline.Value], _ key: String, _ path: String, _ decode: SynclineDecode<T>) throws -> T {
+    guard let value = fields[key] else {
+        throw SynclineModelError(description: "\(path) is missing")
+    }
+    if case .null = value {
+        throw SynclineModelError(description: "\(path) is null, but it is required")
+    }
+    return try decode(value, path)
+}
+
+fileprivate func synclineOptional<T>(_ fields: [String: Syncline.Value], _ key: String, _ path: String, _ decode: SynclineDecode<T>) throws -> T? {
+    guard let value = fields[key] else { return nil }
+    if case .null = value { return nil }
+    return try decode(value, path)
+}
+
+fileprivate func synclineNullable<T>(_ decode: @escaping SynclineDecode<T>) -> SynclineDecode<T?> {
+    { value, path in
+        if case .null = value { return nil }
+        return try decode(value, path)
+    }
+}
+
+fileprivate func synclineList<T>(_ fields: [String: Syncline.Value], _ key: String, _ path: String, _ decode: SynclineDecode<T>) throws -> [T] {
+    guard let value = fields[key] else { return [] }
+    switch value {
+    case .null:
+        return []
+    case .list(values: let values), .set(values: let values):
+        return try values.enumerated().map { try decode($0.element, "\(path)[\($0.offset)]") }
+    default:
+        throw synclineWrongType(value, path, "a list")
+    }
+}
+
+fileprivate func synclineDictionary<T>(_ fields: [String: Syncline.Value], _ key: String, _ path: String, _ decode: SynclineDecode<T>) throws -> [String: T] {
+    guard let value = fields[key] else { return [:] }
+    switch value {
+    case .null:
+        return [:]
+    case .dictionary(entries: let entries):
+        var out: [String: T] = [:]
+        for (entryKey, entry) in entries {
+            out.updateValue(try decode(entry, "\(path)[\(entryKey)]"), forKey: entryKey)
+        }
+        return out
+    default:
+        throw synclineWrongType(value, path, "a dictionary")
+    }
+}
+
+fileprivate func synclineDecodeBool(_ value: Syncline.Value, _ path: String) throws -> Bool {
+    if case .bool(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "bool")
+}
+
+fileprivate func synclineDecodeInt(_ value: Syncline.Value, _ path: String) throws -> Int64 {
+    if case .int(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "int")
+}
+
+fileprivate func synclineDecodeFloat(_ value: Syncline.Value, _ path: String) throws -> Float {
+    if case .float(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "float")
+}
+
+fileprivate func synclineDecodeDouble(_ value: Syncline.Value, _ path: String) throws -> Double {
+    if case .double(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "double")
+}
+
+fileprivate func synclineDecodeString(_ value: Syncline.Value, _ path: String) throws -> String {
+    if case .string(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "string")
+}
+
+fileprivate func synclineDecodeData(_ value: Syncline.Value, _ path: String) throws -> Data {
+    if case .binary(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "data")
+}
+
+fileprivate func synclineDecodeDate(_ value: Syncline.Value, _ path: String) throws -> Syncline.Timestamp {
+    if case .date(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "date")
+}
+
+fileprivate func synclineDecodeObjectId(_ value: Syncline.Value, _ path: String) throws -> String {
+    if case .objectId(hex: let x) = value { return x }
+    throw synclineWrongType(value, path, "objectId")
+}
+
+fileprivate func synclineDecodeUuid(_ value: Syncline.Value, _ path: String) throws -> String {
+    if case .uuid(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "uuid")
+}
+
+fileprivate func synclineDecodeDecimal128(_ value: Syncline.Value, _ path: String) throws -> String {
+    if case .decimal128(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "decimal128")
+}
+
+fileprivate func synclineDecodeMixed(_ value: Syncline.Value, _ path: String) throws -> Syncline.Value {
+    value
+}
+
+fileprivate func synclineDecodeLink(_ value: Syncline.Value, _ path: String) throws -> Syncline.Link {
+    if case .link(value: let x) = value { return x }
+    throw synclineWrongType(value, path, "a link")
+}
+
+fileprivate func synclineEncodeBool(_ x: Bool) -> Syncline.Value { .bool(value: x) }
+fileprivate func synclineEncodeInt(_ x: Int64) -> Syncline.Value { .int(value: x) }
+fileprivate func synclineEncodeFloat(_ x: Float) -> Syncline.Value { .float(value: x) }
+fileprivate func synclineEncodeDouble(_ x: Double) -> Syncline.Value { .double(value: x) }
+fileprivate func synclineEncodeString(_ x: String) -> Syncline.Value { .string(value: x) }
+fileprivate func synclineEncodeData(_ x: Data) -> Syncline.Value { .binary(value: x) }
+fileprivate func synclineEncodeDate(_ x: Syncline.Timestamp) -> Syncline.Value { .date(value: x) }
+fileprivate func synclineEncodeObjectId(_ x: String) -> Syncline.Value { .objectId(hex: x) }
+fileprivate func synclineEncodeUuid(_ x: String) -> Syncline.Value { .uuid(value: x) }
+fileprivate func synclineEncodeDecimal128(_ x: String) -> Syncline.Value { .decimal128(value: x) }
+fileprivate func synclineEncodeMixed(_ x: Syncline.Value) -> Syncline.Value { x }
+fileprivate func synclineEncodeLink(_ x: Syncline.Link) -> Syncline.Value { .link(value: x) }
+"#;
+
+/// The Swift type of one element, and the helper-name suffix of its conversions.
+fn element_type(element: Element<'_>) -> (String, &'static str) {
+    match element {
+        Element::Scalar(ty) => {
+            let (t, suffix) = match ty {
+                PropertyType::Bool => ("Bool", "Bool"),
+                PropertyType::Int => ("Int64", "Int"),
+                PropertyType::Float => ("Float", "Float"),
+                PropertyType::Double => ("Double", "Double"),
+                PropertyType::String => ("String", "String"),
+                PropertyType::Binary => ("Data", "Data"),
+                PropertyType::Date => ("Syncline.Timestamp", "Date"),
+                PropertyType::ObjectId => ("String", "ObjectId"),
+                PropertyType::Uuid => ("String", "Uuid"),
+                PropertyType::Decimal128 => ("String", "Decimal128"),
+                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
+                    ("Syncline.Value", "Mixed")
+                }
+            };
+            (t.to_owned(), suffix)
+        }
+        Element::Link => ("Syncline.Link".to_owned(), "Link"),
+        Element::Embedded(name) => (name.to_owned(), ""),
+    }
+}
+
+pub(super) fn generate(plan: &Plan<'_>) -> String {
+    let mut out = header("//");
+    out.push_str("\nimport Foundation\nimport Syncline\n\n");
+    out.push_str(
+        "/// The schema these models were generated from, in its JSON form: open the database \
+         with it.\n",
+    );
+    out.push_str("public enum SynclineSchema {\n");
+    out.push_str("    /// The schema's JSON form (an array of classes).\n");
+    let _ = writeln!(
+        out,
+        "    public static let json = {}",
+        string_literal(&plan.schema_json, Language::Swift)
+    );
+    out.push_str("}\n");
+    for class in &plan.classes {
+        out.push('\n');
+        class_code(plan, class, &mut out);
+    }
+    out.push_str(HELPERS);
+    out
+}
+
+fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
+    let name = &class.type_name;
+    let kind = if class.class.embedded {
+        "An embedded object"
+    } else {
+        "An object"
+    };
+    let _ = writeln!(
+        out,
+        "/// {kind} of class `{}`.",
+        comment_safe(&class.class.name)
+    );
+    let _ = writeln!(out, "public struct {name} {{");
+    out.push_str("    /// The class's name in the database.\n");
+    let _ = writeln!(
+        out,
+        "    public static let className = {}\n",
+        string_literal(&class.class.name, Language::Swift)
+    );
+    let mut params = Vec::new();
+    for field in &class.fields {
+        let ty = field_type(plan, field.property);
+        let _ = writeln!(
+            out,
+            "    /// `{}`: {}.",
+            comment_safe(&field.property.name),
+            field.property.type_description()
+        );
+        let _ = writeln!(out, "    public var {}: {ty}", field.ident);
+        let default = default_value(field.property);
+        params.push(format!("{}: {ty}{default}", field.ident));
+    }
+    // The memberwise initializer of a public struct is internal: apps need a public one.
+    out.push_str("\n    /// A new object with these values.\n");
+    let _ = writeln!(out, "    public init({}) {{", params.join(", "));
+    for field in &class.fields {
+        let _ = writeln!(out, "        self.{0} = {0}", field.ident);
+    }
+    out.push_str("    }\n\n");
+    out.push_str("    /// The object read from its fields, as the bindings return them.\n");
+    out.push_str("    public init(fields: [String: Syncline.Value]) throws {\n");
+    out.push_str("        try self.init(fields: fields, path: Self.className)\n    }\n\n");
+    out.push_str("    fileprivate init(fields: [String: Syncline.Value], path: String) throws {\n");
+    for field in &class.fields {
+        let p = field.property;
+        let key = string_literal(&p.name, Language::Swift);
+        let path = format!(
+            "path + {}",
+            string_literal(&format!(".{}", p.name), Language::Swift)
+        );
+        let decode = decoder(plan, p);
+        let call = match p.collection {
+            Collection::Single if p.ty == PropertyType::Mixed => {
+                format!("fields[{key}] ?? .null")
+            }
+            Collection::Single if single_is_nullable(p) => {
+                format!("try synclineOptional(fields, {key}, {path}, {decode})")
+            }
+            Collection::Single => format!("try synclineRequired(fields, {key}, {path}, {decode})"),
+            Collection::List | Collection::Set => {
+                format!("try synclineList(fields, {key}, {path}, {decode})")
+            }
+            Collection::Dictionary => {
+                format!("try synclineDictionary(fields, {key}, {path}, {decode})")
+            }
+        };
+        let _ = writeln!(out, "        self.{} = {call}", field.ident);
+    }
+    out.push_str("    }\n\n");
+    out.push_str("    /// The object's fields, to create or update it with the bindings.\n");
+    out.push_str("    public func toFields() -> [String: Syncline.Value] {\n");
+    if class.fields.is_empty() {
+        out.push_str("        [:]\n    }\n");
+    } else {
+        out.push_str("        var fields: [String: Syncline.Value] = [:]\n");
+    }
+    for field in &class.fields {
+        let p = field.property;
+        let key = string_literal(&p.name, Language::Swift);
+        let encode = encoder(plan, p);
+        let ident = &field.ident;
+        let element = if element_is_nullable(p) {
+            format!("{{ $0.map({encode}) ?? .null }}")
+        } else {
+            encode.clone()
+        };
+        let value = match p.collection {
+            Collection::Single if single_is_nullable(p) => {
+                format!("{ident}.map({encode}) ?? .null")
+            }
+            Collection::Single => format!("{encode}({ident})"),
+            Collection::List => format!(".list(values: {ident}.map({element}))"),
+            Collection::Set => format!(".set(values: {ident}.map({element}))"),
+            Collection::Dictionary => format!(".dictionary(entries: {ident}.mapValues({element}))"),
+        };
+        let _ = writeln!(out, "        fields[{key}] = {value}");
+    }
+    if !class.fields.is_empty() {
+        out.push_str("        return fields\n    }\n");
+    }
+    if class.class.embedded {
+        out.push_str(
+            "\n    fileprivate init(value: Syncline.Value, path: String) throws {\n\
+             \x20       guard case .embedded(fields: let fields) = value else {\n",
+        );
+        let _ = writeln!(
+            out,
+            "            throw synclineWrongType(value, path, {})",
+            string_literal(
+                &format!("an embedded {}", class.class.name),
+                Language::Swift
+            )
+        );
+        out.push_str("        }\n        try self.init(fields: fields, path: path)\n    }\n\n");
+        out.push_str("    fileprivate func toValue() -> Syncline.Value {\n");
+        out.push_str("        .embedded(fields: toFields())\n    }\n");
+    }
+    out.push_str("}\n");
+}
+
+fn field_type(plan: &Plan<'_>, p: &crate::schema::Property) -> String {
+    let (element, _) = element_type(plan.element(p));
+    let element = if element_is_nullable(p) {
+        format!("{element}?")
+    } else {
+        element
+    };
+    match p.collection {
+        Collection::Single if single_is_nullable(p) => format!("{element}?"),
+        Collection::Single => element,
+        Collection::List | Collection::Set => format!("[{element}]"),
+        Collection::Dictionary => format!("[String: {element}]"),
+    }
+}
+
+fn default_value(p: &crate::schema::Property) -> &'static str {
+    match p.collection {
+        Collection::Single if p.ty == PropertyType::Mixed => " = .null",
+        Collection::Single if single_is_nullable(p) => " = nil",
+        Collection::Single => "",
+        Collection::List | Collection::Set => " = []",
+        Collection::Dictionary => " = [:]",
+    }
+}
+
+/// The decoding function of one element (wrapped for nullable elements).
+fn decoder(plan: &Plan<'_>, p: &crate::schema::Property) -> String {
+    let element = plan.element(p);
+    let base = match element {
+        Element::Embedded(name) => format!("{{ try {name}(value: $0, path: $1) }}"),
+        other => format!("synclineDecode{}", element_type(other).1),
+    };
+    if element_is_nullable(p) {
+        format!("synclineNullable({base})")
+    } else {
+        base
+    }
+}
+
+/// The encoding function of one (non-null) element.
+fn encoder(plan: &Plan<'_>, p: &crate::schema::Property) -> String {
+    match plan.element(p) {
+        Element::Embedded(_) => "{ $0.toValue() }".to_owned(),
+        other => format!("synclineEncode{}", element_type(other).1),
+    }
+}
