@@ -11,5 +11,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
+echo "== generated model code (C, TypeScript, Python)"
+scripts/test-codegen.sh
 echo "== bindings"
 scripts/test-bindings.sh
