@@ -298,8 +298,7 @@ impl Property {
                         "type '{type_text}' needs 'objectType' (the element type or class)"
                     ))
                 })?;
-                element_spec(element, collection, explicit_optional.unwrap_or(false))
-                    .map_err(err)?
+                element_spec(element, collection, explicit_optional).map_err(err)?
             }
             "object" => {
                 let target = object_type.ok_or_else(|| {
@@ -449,7 +448,11 @@ impl Property {
 }
 
 /// The element type of a list, set or dictionary given as `objectType`.
-fn element_spec(element: &str, collection: Collection, optional: bool) -> Result<TypeSpec, String> {
+fn element_spec(
+    element: &str,
+    collection: Collection,
+    explicit_optional: Option<bool>,
+) -> Result<TypeSpec, String> {
     if matches!(element, "list" | "set" | "dictionary")
         || strip_collection_suffix(element.trim_end_matches('?')).is_some()
     {
@@ -462,6 +465,17 @@ fn element_spec(element: &str, collection: Collection, optional: bool) -> Result
             "objectType {element:?}: name the element type or the target class"
         ));
     }
+    // `objectType: 'int?'` is another way to say nullable elements.
+    let (element, marked_optional) = match element.strip_suffix('?') {
+        Some(base) => (base, true),
+        None => (element, false),
+    };
+    if marked_optional && explicit_optional == Some(false) {
+        return Err(format!(
+            "objectType \"{element}?\" says nullable elements but 'optional' is false"
+        ));
+    }
+    let optional = marked_optional || explicit_optional.unwrap_or(false);
     if element.is_empty() || element.contains(['?', '[', ']', '<', '>', '{', '}']) {
         return Err(format!(
             "objectType {element:?} is not a type or class name (use 'optional' for null \
@@ -814,6 +828,14 @@ mod tests {
                 "collections of collections",
             ),
             (json!({"type": "list"}), "needs 'objectType'"),
+            (
+                json!({"type": "list", "objectType": "int?", "optional": false}),
+                "'optional' is false",
+            ),
+            (
+                json!({"type": "list", "objectType": "Dog?"}),
+                "cannot hold null",
+            ),
             (json!("object"), "needs the long form"),
             (json!("linkingObjects"), "needs the long form"),
             (
