@@ -805,9 +805,13 @@ fn count_query(store: &Store<'_>, query: &BoundQuery) -> Result<usize> {
     if !compiled.fully_sql() {
         return Ok(run_query(store, query)?.len());
     }
+    let sql = compiled
+        .count_sql
+        .clone()
+        .unwrap_or_else(|| format!("SELECT count(*) FROM ({})", compiled.sql));
     let n: i64 = store
         .conn
-        .prepare_cached(&format!("SELECT count(*) FROM ({})", compiled.sql))
+        .prepare_cached(&sql)
         .and_then(|mut s| {
             s.query_row(rusqlite::params_from_iter(compiled.params.iter()), |r| {
                 r.get(0)
@@ -1061,7 +1065,11 @@ impl WriteTransaction {
     /// Creates an object of `class` from `doc` (defaults fill missing properties); returns its
     /// primary key (its row key for a class without a primary key).
     pub fn create(&mut self, class: &str, doc: Document) -> Result<PrimaryKey> {
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let schema = store.cat.class(class)?;
         if schema.embedded {
             return Err(embedded_class(class));
@@ -1079,8 +1087,7 @@ impl WriteTransaction {
             }
         };
         store.clear_tombstone(&self.ctx, schema, &pk)?;
-        let schema = schema.clone();
-        self.record_create(&schema, row, &pk, &doc)?;
+        self.record_create(cat.class(class)?, row, &pk, &doc)?;
         self.note(class, pk.clone(), ObjectChangeKind::Created);
         Ok(pk)
     }
@@ -1096,7 +1103,11 @@ impl WriteTransaction {
             return Ok(());
         }
         let mut instructions = vec![Instruction::create(schema.name.clone(), pk.clone())];
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         for prop in &schema.properties {
             if schema.primary_key.as_deref() == Some(prop.name.as_str()) {
                 continue;
@@ -1179,7 +1190,11 @@ impl WriteTransaction {
     /// Creates the object, or, when an object with the same primary key exists, sets the
     /// properties given in `doc` on it (others keep their values). Returns the primary key.
     pub fn upsert(&mut self, class: &str, doc: Document) -> Result<PrimaryKey> {
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let schema = store.cat.class(class)?;
         let Some(pk_name) = schema.primary_key.clone() else {
             return self.create(class, doc);
@@ -1219,7 +1234,11 @@ impl WriteTransaction {
         steps: &[PathElement],
         value: Value,
     ) -> Result<()> {
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row) = top_level(&store, class, pk)?;
         let target = store.resolve(schema, row, steps)?;
         let (sync_path, element) = self.sync_path(&store, schema, row, steps)?;
@@ -1256,9 +1275,8 @@ impl WriteTransaction {
             Some(PathElement::Property(_)) => Vec::new(),
         };
         let _ = element;
-        let schema = schema.clone();
         for op in op {
-            self.record(&schema, pk, sync_path.clone(), op);
+            self.record(cat.class(class)?, pk, sync_path.clone(), op);
         }
         let first = first_property(steps);
         self.note_modified(class, pk, &first);
@@ -1349,7 +1367,11 @@ impl WriteTransaction {
         delta: i64,
     ) -> Result<i64> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row) = top_level(&store, class, pk)?;
         let target = store.resolve(schema, row, &steps)?;
         if target.element.is_some()
@@ -1383,8 +1405,12 @@ impl WriteTransaction {
             &Value::Int(new),
         )?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
-        self.record(&schema, pk, sync_path, Operation::AddInteger { delta });
+        self.record(
+            cat.class(class)?,
+            pk,
+            sync_path,
+            Operation::AddInteger { delta },
+        );
         self.note_modified(class, pk, &first_property(&steps));
         Ok(new)
     }
@@ -1426,7 +1452,11 @@ impl WriteTransaction {
         value: Value,
     ) -> Result<()> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row, target) =
             self.collection_target(&store, class, pk, &steps, Collection::List, "list_insert")?;
         let (element, position) = store.list_insert(
@@ -1438,9 +1468,8 @@ impl WriteTransaction {
             &value,
         )?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
         self.record(
-            &schema,
+            cat.class(class)?,
             pk,
             sync_path,
             Operation::ListInsert {
@@ -1477,13 +1506,21 @@ impl WriteTransaction {
         index: usize,
     ) -> Result<()> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row, target) =
             self.collection_target(&store, class, pk, &steps, Collection::List, "list_remove")?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
         let element = store.list_remove(&self.ctx, target.class, target.prop, target.row, index)?;
-        let schema = schema.clone();
-        self.record(&schema, pk, sync_path, Operation::ListErase { element });
+        self.record(
+            cat.class(class)?,
+            pk,
+            sync_path,
+            Operation::ListErase { element },
+        );
         self.note_modified(class, pk, &first_property(&steps));
         Ok(())
     }
@@ -1498,16 +1535,19 @@ impl WriteTransaction {
         to: usize,
     ) -> Result<()> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row, target) =
             self.collection_target(&store, class, pk, &steps, Collection::List, "list_move")?;
         let (element, position) =
             store.list_move(target.class, target.prop, target.row, from, to)?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
         if from != to {
             self.record(
-                &schema,
+                cat.class(class)?,
                 pk,
                 sync_path,
                 Operation::ListMove { element, position },
@@ -1526,13 +1566,21 @@ impl WriteTransaction {
         value: Value,
     ) -> Result<bool> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row, target) =
             self.collection_target(&store, class, pk, &steps, Collection::Set, "set_add")?;
         let added = store.set_add(&self.ctx, target.class, target.prop, target.row, &value)?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
-        self.record(&schema, pk, sync_path, Operation::SetAdd { value });
+        self.record(
+            cat.class(class)?,
+            pk,
+            sync_path,
+            Operation::SetAdd { value },
+        );
         if added {
             self.note_modified(class, pk, &first_property(&steps));
         }
@@ -1548,13 +1596,21 @@ impl WriteTransaction {
         value: Value,
     ) -> Result<bool> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row, target) =
             self.collection_target(&store, class, pk, &steps, Collection::Set, "set_remove")?;
         let removed = store.set_remove(target.class, target.prop, target.row, &value)?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
-        self.record(&schema, pk, sync_path, Operation::SetRemove { value });
+        self.record(
+            cat.class(class)?,
+            pk,
+            sync_path,
+            Operation::SetRemove { value },
+        );
         if removed {
             self.note_modified(class, pk, &first_property(&steps));
         }
@@ -1571,7 +1627,11 @@ impl WriteTransaction {
         value: Value,
     ) -> Result<()> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row, target) = self.collection_target(
             &store,
             class,
@@ -1589,9 +1649,8 @@ impl WriteTransaction {
             &value,
         )?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
         self.record(
-            &schema,
+            cat.class(class)?,
             pk,
             sync_path,
             Operation::DictionarySet {
@@ -1612,7 +1671,11 @@ impl WriteTransaction {
         key: &str,
     ) -> Result<bool> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row, target) = self.collection_target(
             &store,
             class,
@@ -1623,10 +1686,9 @@ impl WriteTransaction {
         )?;
         let removed = store.dict_remove(&self.ctx, target.class, target.prop, target.row, key)?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
         if removed {
             self.record(
-                &schema,
+                cat.class(class)?,
                 pk,
                 sync_path,
                 Operation::DictionaryErase {
@@ -1641,7 +1703,11 @@ impl WriteTransaction {
     /// Removes every element of the list, set or dictionary at `path`.
     pub fn clear(&mut self, class: &str, pk: &PrimaryKey, path: &str) -> Result<()> {
         let steps = path::parse(class, path)?;
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let (schema, row) = top_level(&store, class, pk)?;
         let target = store.resolve(schema, row, &steps)?;
         if target.element.is_some() || target.prop.collection == Collection::Single {
@@ -1655,8 +1721,7 @@ impl WriteTransaction {
         }
         store.clear_collection(&self.ctx, target.class, target.prop, target.row)?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let schema = schema.clone();
-        self.record(&schema, pk, sync_path, Operation::Clear);
+        self.record(cat.class(class)?, pk, sync_path, Operation::Clear);
         self.note_modified(class, pk, &first_property(&steps));
         Ok(())
     }
@@ -1664,7 +1729,11 @@ impl WriteTransaction {
     /// Deletes the object (its embedded objects go with it; links to it become null or are
     /// removed from lists and sets). Returns whether it existed.
     pub fn delete(&mut self, class: &str, pk: &PrimaryKey) -> Result<bool> {
-        let store = self.store()?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let store = Store {
+            conn: self.conn()?,
+            cat: &cat,
+        };
         let schema = store.cat.class(class)?;
         if schema.embedded {
             return Err(embedded_class(class));
@@ -1674,8 +1743,7 @@ impl WriteTransaction {
         };
         store.delete_row(&self.ctx, schema, row)?;
         store.write_tombstone(&self.ctx, schema, pk)?;
-        let schema = schema.clone();
-        self.record(&schema, pk, Vec::new(), Operation::EraseObject);
+        self.record(cat.class(class)?, pk, Vec::new(), Operation::EraseObject);
         self.note(class, pk.clone(), ObjectChangeKind::Deleted);
         Ok(true)
     }

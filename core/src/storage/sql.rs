@@ -1,8 +1,10 @@
 //! Compiles a bound query ([`BoundQuery`]) to parameterized SQL over the storage layout.
 //!
-//! Only what SQL can answer *exactly* as the in-memory evaluator would is compiled: every
-//! compiled condition is two-valued (never SQL `NULL`), so `NOT` and `!=` keep Realm's
-//! null semantics. The top-level conjuncts that cannot be compiled form a residual predicate,
+//! Only what SQL can answer *exactly* as the in-memory evaluator would is compiled. Realm's
+//! comparisons are two-valued: under a `NOT` (and inside `ALL`) every compiled condition is
+//! made two-valued (never SQL `NULL`), so `NOT` and `!=` keep Realm's null semantics;
+//! elsewhere SQL's `WHERE` treats `NULL` as false already, and the bare comparison lets SQLite
+//! use an index. The top-level conjuncts that cannot be compiled form a residual predicate,
 //! evaluated in memory on the rows SQL returns; the answer is the same either way.
 //!
 //! Compiled today:
@@ -45,6 +47,9 @@ pub struct Compiled {
     pub residual: Option<Predicate>,
     /// The modifiers still to apply in memory (empty when SQL applied them all).
     pub modifiers: Vec<Modifier>,
+    /// `SELECT count(*) …` of the WHERE clause alone, with the same parameters, when no LIMIT
+    /// was taken into SQL.
+    pub count_sql: Option<String>,
 }
 
 impl Compiled {
@@ -94,6 +99,17 @@ fn constant(family: Family, v: &Value) -> Option<Sql> {
         (Family::Uuid, Value::Uuid(u)) => Sql::Blob(u.as_bytes().to_vec()),
         _ => return None,
     })
+}
+
+/// `expr` as a condition that is never NULL when `strict` (a NULL comparison is false in
+/// Realm); outside a NOT, SQL's WHERE already treats NULL as false, and the bare form lets
+/// SQLite use an index.
+fn two_valued(strict: bool, expr: String) -> String {
+    if strict {
+        format!("COALESCE({expr}, 0)")
+    } else {
+        format!("({expr})")
+    }
 }
 
 /// A SQL fragment and its parameters.
@@ -172,6 +188,7 @@ impl Compiler<'_> {
     /// A two-valued condition `x <op> c` on a value expression `x` of type `ty` and a constant.
     fn condition(
         &self,
+        strict: bool,
         x: &str,
         ty: PropertyType,
         op: CompareOp,
@@ -222,7 +239,7 @@ impl Compiler<'_> {
                     CompareOp::Gt => ">",
                     _ => ">=",
                 };
-                frag.sql = format!("COALESCE({x} {sym} ?, 0)");
+                frag.sql = two_valued(strict, format!("{x} {sym} ?"));
                 frag.params.push(value);
             }
             CompareOp::BeginsWith | CompareOp::EndsWith | CompareOp::Contains | CompareOp::Like => {
@@ -235,17 +252,17 @@ impl Compiler<'_> {
                         frag.sql = format!("({x} IS NOT NULL)");
                     }
                     CompareOp::BeginsWith => {
-                        frag.sql = format!("COALESCE(substr({x}, 1, ?) = ?, 0)");
+                        frag.sql = two_valued(strict, format!("substr({x}, 1, ?) = ?"));
                         frag.params.push(Sql::Integer(chars));
                         frag.params.push(value);
                     }
                     CompareOp::EndsWith => {
-                        frag.sql = format!("COALESCE(substr({x}, -?) = ?, 0)");
+                        frag.sql = two_valued(strict, format!("substr({x}, -?) = ?"));
                         frag.params.push(Sql::Integer(chars));
                         frag.params.push(value);
                     }
                     CompareOp::Contains => {
-                        frag.sql = format!("COALESCE(instr({x}, ?) > 0, 0)");
+                        frag.sql = two_valued(strict, format!("instr({x}, ?) > 0"));
                         frag.params.push(value);
                     }
                     _ => {
@@ -253,7 +270,7 @@ impl Compiler<'_> {
                         if needle.contains(['[', ']']) {
                             return None;
                         }
-                        frag.sql = format!("COALESCE({x} GLOB ?, 0)");
+                        frag.sql = two_valued(strict, format!("{x} GLOB ?"));
                         frag.params.push(value);
                     }
                 }
@@ -264,11 +281,18 @@ impl Compiler<'_> {
     }
 
     /// `x IN {values}`: true when x equals one of them.
-    fn in_list(&self, x: &str, ty: PropertyType, values: &[Value], ci: bool) -> Option<Frag> {
+    fn in_list(
+        &self,
+        strict: bool,
+        x: &str,
+        ty: PropertyType,
+        values: &[Value],
+        ci: bool,
+    ) -> Option<Frag> {
         let mut parts = Vec::new();
         let mut frag = Frag::default();
         for v in values {
-            let c = self.condition(x, ty, CompareOp::Eq, v, ci)?;
+            let c = self.condition(strict, x, ty, CompareOp::Eq, v, ci)?;
             parts.push(c.sql);
             frag.params.extend(c.params);
         }
@@ -318,7 +342,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn comparison(&self, c: &Comparison) -> Option<Frag> {
+    fn comparison(&self, strict: bool, c: &Comparison) -> Option<Frag> {
         // Normalise to `path op constant`.
         let (path, op, constant) = match (&c.left, &c.right) {
             (Expr::Path(p), Expr::Constant(v)) => (p, c.op, Some(v)),
@@ -341,10 +365,10 @@ impl Compiler<'_> {
             let mut frag = single.frag;
             let cond = match (op, constant, &c.right) {
                 (CompareOp::In, None, Expr::List(values)) => {
-                    self.in_list(&frag.sql, single.ty, values, c.case_insensitive)?
+                    self.in_list(strict, &frag.sql, single.ty, values, c.case_insensitive)?
                 }
                 (op, Some(v), _) => {
-                    self.condition(&frag.sql, single.ty, op, v, c.case_insensitive)?
+                    self.condition(strict, &frag.sql, single.ty, op, v, c.case_insensitive)?
                 }
                 _ => return None,
             };
@@ -358,11 +382,13 @@ impl Compiler<'_> {
         }
         // Quantified comparison on a scalar collection.
         let (table, ty) = self.collection_path(path)?;
+        // Inside the subquery's WHERE a NULL counts as false, except under ALL's NOT.
+        let strict = c.quantifier == Quantifier::All;
         let cond = match (op, constant, &c.right) {
             (CompareOp::In, None, Expr::List(values)) => {
-                self.in_list("e.value", ty, values, c.case_insensitive)?
+                self.in_list(strict, "e.value", ty, values, c.case_insensitive)?
             }
-            (op, Some(v), _) => self.condition("e.value", ty, op, v, c.case_insensitive)?,
+            (op, Some(v), _) => self.condition(strict, "e.value", ty, op, v, c.case_insensitive)?,
             _ => return None,
         };
         let sql = match c.quantifier {
@@ -387,12 +413,13 @@ impl Compiler<'_> {
         })
     }
 
-    fn predicate(&self, p: &Predicate) -> Option<Frag> {
+    fn predicate(&self, strict: bool, p: &Predicate) -> Option<Frag> {
         match p {
             Predicate::True => Some(Frag::new("1")),
             Predicate::False => Some(Frag::new("0")),
             Predicate::Not(inner) => {
-                let f = self.predicate(inner)?;
+                // `NOT NULL` is NULL: under a NOT every condition must be two-valued.
+                let f = self.predicate(true, inner)?;
                 Some(Frag {
                     sql: format!("(NOT {})", f.sql),
                     params: f.params,
@@ -407,7 +434,7 @@ impl Compiler<'_> {
                 let mut out = Frag::default();
                 let mut sqls = Vec::new();
                 for part in parts {
-                    let f = self.predicate(part)?;
+                    let f = self.predicate(strict, part)?;
                     sqls.push(f.sql);
                     out.params.extend(f.params);
                 }
@@ -422,7 +449,7 @@ impl Compiler<'_> {
                 };
                 Some(out)
             }
-            Predicate::Compare(c) => self.comparison(c),
+            Predicate::Compare(c) => self.comparison(strict, c),
             Predicate::FullText { .. } => None,
         }
     }
@@ -469,7 +496,7 @@ pub fn compile(query: &BoundQuery, cat: &Catalog) -> Compiled {
     let mut params = Vec::new();
     let mut residual = Vec::new();
     for part in parts {
-        match compiler.predicate(&part) {
+        match compiler.predicate(false, &part) {
             Some(f) => {
                 where_sql.push(f.sql);
                 params.extend(f.params);
@@ -516,14 +543,20 @@ pub fn compile(query: &BoundQuery, cat: &Catalog) -> Compiled {
         .class(&query.class)
         .and_then(|c| c.primary_key.as_deref())
         .map_or_else(|| "t._row".to_owned(), |pk| format!("t.{}", quote(pk)));
+    let where_clause = if where_sql.is_empty() {
+        "1".to_owned()
+    } else {
+        where_sql.join(" AND ")
+    };
+    let count_sql = limit.is_none().then(|| {
+        format!(
+            "SELECT count(*) FROM {} t WHERE {where_clause}",
+            cat.table(&query.class)
+        )
+    });
     let mut sql = format!(
-        "SELECT t._row, {pk_column} FROM {} t WHERE {} ORDER BY {}",
+        "SELECT t._row, {pk_column} FROM {} t WHERE {where_clause} ORDER BY {}",
         cat.table(&query.class),
-        if where_sql.is_empty() {
-            "1".to_owned()
-        } else {
-            where_sql.join(" AND ")
-        },
         order.join(", ")
     );
     if let Some(n) = limit {
@@ -539,5 +572,6 @@ pub fn compile(query: &BoundQuery, cat: &Catalog) -> Compiled {
             _ => Some(Predicate::And(residual)),
         },
         modifiers,
+        count_sql,
     }
 }
