@@ -257,6 +257,43 @@ impl Database {
         Self::open_at(path, true, config)
     }
 
+    /// The schema and schema version stored in the Syncline file at `path` (defaults are not
+    /// stored), read without preparing the file for use; `None` when there is no file yet or
+    /// it is empty. A file that is not a Syncline database is an error.
+    pub fn stored_schema(path: impl AsRef<Path>) -> Result<Option<(Schema, u64)>> {
+        let path = path.as_ref();
+        // Opening a connection creates a missing file; a tool asking about a file must not.
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = meta::open_connection(path)?;
+        match meta::inspect(&conn, path)? {
+            FileState::New => Ok(None),
+            FileState::Existing {
+                schema_version,
+                schema,
+            } => Ok(Some((schema, schema_version))),
+        }
+    }
+
+    /// Opens an existing Syncline file with the schema and schema version stored in it, for
+    /// tools that inspect a file without the app's schema. A missing or empty file is an error.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Database> {
+        let path = path.as_ref();
+        let Some((schema, version)) = Self::stored_schema(path)? else {
+            return Err(StorageError::Open {
+                path: path.display().to_string(),
+                reason: if path.exists() {
+                    "the file is empty, not a Syncline database".into()
+                } else {
+                    "no such file".into()
+                },
+            }
+            .into());
+        };
+        Self::open(path, Config::new(schema).with_schema_version(version))
+    }
+
     fn open_at(path: PathBuf, temporary: bool, config: Config) -> Result<Database> {
         config.schema.validate(false)?;
         layout::check(&config.schema)?;

@@ -1,11 +1,12 @@
 //! Syncline's engine: an offline-first object database on SQLite.
 //!
 //! Modules, one per concept (see `DESIGN.md`): [`value`], [`schema`], [`storage`], [`query`],
-//! [`changes`], [`sync`].
+//! [`changes`], [`sync`]; [`interchange`] reads and writes a database's objects as Extended JSON.
 
 pub mod changes;
 pub mod db;
 pub mod error;
+pub mod interchange;
 pub mod query;
 pub mod schema;
 pub mod storage;

@@ -1,0 +1,420 @@
+//! `syncline schema …` and `--help`, run as a process.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use common::{arg, syncline};
+use serde_json::json;
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let commands: [&[&str]; 13] = [
+        &[],
+        &["schema"],
+        &["db"],
+        &["schema", "to-json-schema"],
+        &["schema", "from-json-schema"],
+        &["schema", "infer"],
+        &["schema", "diff"],
+        &["schema", "check"],
+        &["db", "import"],
+        &["db", "query"],
+        &["db", "export"],
+        &["db", "schema"],
+        &["db", "stats"],
+    ];
+    for command in commands {
+        let mut args: Vec<&str> = command.to_vec();
+        args.push("--help");
+        let run = syncline(&args);
+        let out = run.ok();
+        if command.len() != 1 {
+            assert!(
+                out.contains("Example"),
+                "{command:?} --help has no example:\n{out}"
+            );
+        }
+        assert!(out.contains("Usage: syncline"), "{out}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_with_status_2() {
+    let run = syncline(&["schema", "frobnicate"]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("frobnicate"), "{run:#?}");
+    let run = syncline(&["db", "query", "x.db"]);
+    assert_eq!(run.code, Some(2));
+}
+
+#[test]
+fn to_json_schema_prints_one_document_per_top_level_class() {
+    let run = syncline(&["schema", "to-json-schema", "app_model.json"]);
+    let docs = run.json();
+    let titles: Vec<&str> = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Person", "Dog"]);
+    let person = &docs[0];
+    assert_eq!(person["properties"]["_id"], json!({"bsonType": "objectId"}));
+    assert_eq!(person["properties"]["lucky"]["uniqueItems"], json!(true));
+    assert_eq!(person["properties"]["address"]["title"], json!("Address"));
+    assert_eq!(person["relationships"]["pets"]["is_list"], json!(true));
+    assert_eq!(
+        person["relationships"]["dog"]["ref"],
+        json!("#/relationship/mongodb-atlas/syncline/Dog")
+    );
+    // Backlinks have no server form: a note on stderr says they were dropped.
+    assert!(run.stderr.contains("\"owner\""), "{run:#?}");
+    assert!(run.stderr.contains("dropped"), "{run:#?}");
+}
+
+#[test]
+fn to_json_schema_out_dir_round_trips_through_from_json_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = syncline(&[
+        "schema",
+        "to-json-schema",
+        "app_model.json",
+        "--out",
+        &arg(dir.path()),
+        "--database",
+        "shop",
+    ]);
+    let listed = out.ok();
+    let class_dir = dir.path().join("data_sources/mongodb-atlas/shop/Person");
+    assert!(listed.contains("Person/schema.json"), "{listed}");
+    assert!(class_dir.join("schema.json").is_file());
+    let relationships: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(class_dir.join("relationships.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        relationships["dog"]["ref"],
+        json!("#/relationship/mongodb-atlas/shop/Dog")
+    );
+
+    // Back from the directory: the same schema but for the backlinks, which have no server form.
+    let back = dir.path().join("back.json");
+    let run = syncline(&["schema", "from-json-schema", &arg(dir.path())]);
+    std::fs::write(&back, run.ok()).unwrap();
+    let diff = syncline(&["schema", "diff", "app_model.json", &arg(&back)]);
+    assert_eq!(
+        diff.ok(),
+        "additive: class \"Dog\", property \"owner\": backlinks removed (computed on the client)\n"
+    );
+
+    // --out writes one file per class.
+    let classes = dir.path().join("classes");
+    let run = syncline(&[
+        "schema",
+        "from-json-schema",
+        &arg(dir.path()),
+        "--out",
+        &arg(&classes),
+    ]);
+    run.ok();
+    let address: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(classes.join("Address.json")).unwrap())
+            .unwrap();
+    assert_eq!(address["embedded"], json!(true));
+    assert!(classes.join("Person.json").is_file() && classes.join("Dog.json").is_file());
+}
+
+#[test]
+fn from_json_schema_reads_arrays_of_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = syncline(&["schema", "to-json-schema", "app_model.json"]);
+    let file = dir.path().join("all.json");
+    std::fs::write(&file, docs.ok()).unwrap();
+    let schema = syncline(&["schema", "from-json-schema", &arg(&file)]).json();
+    let names: Vec<&str> = schema
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Person", "Dog", "Address"]);
+    assert_eq!(
+        schema[0]["properties"]["lucky"],
+        json!({"type": "set", "objectType": "int"})
+    );
+    assert_eq!(
+        schema[0]["properties"]["pets"],
+        json!({"type": "list", "objectType": "Dog"})
+    );
+}
+
+#[test]
+fn from_json_schema_bad_input_names_file_path_and_rule() {
+    let err = syncline(&["schema", "from-json-schema", "unsupported.schema.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with(
+            "syncline: unsupported.schema.json: JSON Schema at Item.properties.color.enum: "
+        ),
+        "{err}"
+    );
+    assert!(err.contains("not supported"), "{err}");
+
+    let err = syncline(&["schema", "from-json-schema", "conflicting.schema.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with("syncline: conflicting.schema.json: "),
+        "{err}"
+    );
+    assert!(err.contains("Office.properties.address"), "{err}");
+    assert!(err.contains("conflicting definitions"), "{err}");
+
+    let err = syncline(&["schema", "from-json-schema", "malformed.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with("syncline: malformed.json: line 1, column "),
+        "{err}"
+    );
+    assert!(err.contains("not valid JSON"), "{err}");
+
+    let err = syncline(&["schema", "from-json-schema", "no-such-file.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with("syncline: no-such-file.json: cannot read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn to_json_schema_bad_input() {
+    // Note has no primary key, and the server stores links as primary keys.
+    let err = syncline(&["schema", "to-json-schema", "model.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with("syncline: model.json: class \"Person\", property \"notes\""),
+        "{err}"
+    );
+    assert!(err.contains("no primary key"), "{err}");
+    let err = syncline(&["schema", "to-json-schema", "long_name.json"])
+        .fails()
+        .to_owned();
+    assert!(err.contains("the limit is 57"), "{err}");
+    let err = syncline(&["schema", "to-json-schema", "data.json"])
+        .fails()
+        .to_owned();
+    assert!(err.starts_with("syncline: data.json: "), "{err}");
+}
+
+#[test]
+fn infer_from_json_lines_and_bson_dumps() {
+    let run = syncline(&["schema", "infer", "Person.jsonl", "Dog.bson"]);
+    let schema = run.json();
+    assert_eq!(schema[0]["name"], json!("Person"));
+    assert_eq!(schema[0]["primaryKey"], json!("_id"));
+    assert_eq!(schema[0]["properties"]["_id"], json!("objectId"));
+    assert_eq!(schema[0]["properties"]["age"], json!("mixed"));
+    assert_eq!(schema[1]["name"], json!("Person_address"));
+    assert_eq!(schema[1]["embedded"], json!(true));
+    assert_eq!(schema[2]["name"], json!("Dog"));
+    assert_eq!(schema[2]["properties"]["_id"], json!("int"));
+    assert_eq!(
+        schema[2]["properties"]["weight"],
+        json!({"type": "double", "optional": true})
+    );
+    // The ambiguity is reported on stderr, naming the file, class and property.
+    assert!(
+        run.stderr
+            .contains("note: Person.jsonl: class \"Person\", property \"age\": conflicting types"),
+        "{run:#?}"
+    );
+
+    let run = syncline(&[
+        "schema",
+        "infer",
+        "Dog.bson",
+        "--class",
+        "Pet",
+        "--json-schema",
+    ]);
+    let docs = run.json();
+    assert_eq!(docs[0]["title"], json!("Pet"));
+    // Optional: present but not required.
+    assert_eq!(docs[0]["properties"]["weight"]["bsonType"], json!("double"));
+    assert_eq!(docs[0]["required"], json!(["_id", "name"]));
+}
+
+#[test]
+fn infer_bad_input() {
+    let err = syncline(&["schema", "infer", "bad_samples.jsonl"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with("syncline: bad_samples.jsonl: sample line 2: "),
+        "{err}"
+    );
+    let err = syncline(&["schema", "infer", "malformed.json"])
+        .fails()
+        .to_owned();
+    assert!(err.starts_with("syncline: malformed.json: "), "{err}");
+    // A JSON file is not a BSON dump.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("Fake.bson");
+    std::fs::write(&fake, b"{\"_id\": 1}").unwrap();
+    let err = syncline(&["schema", "infer", &arg(&fake)])
+        .fails()
+        .to_owned();
+    assert!(
+        err.contains("Fake.bson: sample document 1 (byte 0)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn diff_classifies_changes() {
+    let out = syncline(&["schema", "diff", "model_v1.json", "model_v2.json"])
+        .ok()
+        .to_owned();
+    assert_eq!(
+        out,
+        "breaking: class \"Person\", property \"age\": type changed from int? to string?\n\
+         breaking: class \"Person\", property \"email\": renamed to \"nickname\" (or removed, and \
+         a property of the same type added)\n\
+         additive: class \"Cat\": new class\n"
+    );
+    let out = syncline(&["schema", "diff", "model_v1.json", "model_v1.json"])
+        .ok()
+        .to_owned();
+    assert_eq!(out, "no changes\n");
+    let out = syncline(&["schema", "diff", "additive.json", "model_v1.json"])
+        .ok()
+        .to_owned();
+    assert!(
+        out.starts_with("server-breaking: class \"Person\", property \"nickname\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn diff_with_development_mode() {
+    let run = syncline(&[
+        "schema",
+        "diff",
+        "model_v1.json",
+        "additive.json",
+        "--development-mode",
+        "on",
+    ]);
+    assert!(run
+        .ok()
+        .ends_with("accepted: 1 additive change(s) with Development Mode on\n"));
+
+    let run = syncline(&[
+        "schema",
+        "diff",
+        "model_v1.json",
+        "additive.json",
+        "--development-mode",
+        "off",
+    ]);
+    let err = run.fails();
+    assert!(
+        err.starts_with("syncline: additive.json: schema change refused (Development Mode is off)"),
+        "{err}"
+    );
+
+    let run = syncline(&[
+        "schema",
+        "diff",
+        "model_v1.json",
+        "model_v2.json",
+        "--development-mode",
+        "on",
+    ]);
+    let err = run.fails();
+    assert!(err.contains("accepts only additive changes"), "{err}");
+    assert!(err.contains("property \"age\": type changed"), "{err}");
+    assert!(
+        !err.contains("Cat"),
+        "additive changes are not refused: {err}"
+    );
+
+    let run = syncline(&[
+        "schema",
+        "diff",
+        "model_v1.json",
+        "model_v2.json",
+        "--development-mode",
+        "maybe",
+    ]);
+    assert_eq!(run.code, Some(2));
+}
+
+#[test]
+fn check_applies_flexible_sync_rules() {
+    let out = syncline(&[
+        "schema",
+        "check",
+        "synced.json",
+        "--queryable",
+        "owner_id,status",
+        "--queryable",
+        "tags",
+    ])
+    .ok()
+    .to_owned();
+    assert_eq!(
+        out,
+        "synced.json: 1 class(es), 3 queryable field(s): meets Flexible Sync's rules\n"
+    );
+
+    // Every broken rule is one line.
+    let err = syncline(&["schema", "check", "reserved.json", "--queryable", "notes"])
+        .fails()
+        .to_owned();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("syncline: reserved.json: class \"Task\", property \"limit\": "),
+        "{err}"
+    );
+    assert!(lines[0].contains("reserved"), "{err}");
+    assert!(lines[1].contains("queryable field \"notes\""), "{err}");
+
+    let err = syncline(&["schema", "check", "long_name.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.contains("64 UTF-8 bytes long; the limit is 57"),
+        "{err}"
+    );
+
+    let eleven: Vec<String> = (0..11).map(|i| format!("f{i}")).collect();
+    let err = syncline(&[
+        "schema",
+        "check",
+        "synced.json",
+        "--queryable",
+        &eleven.join(","),
+    ])
+    .fails()
+    .to_owned();
+    assert!(
+        err.contains("11 queryable fields; Flexible Sync allows at most 10"),
+        "{err}"
+    );
+
+    // A schema without `_id` primary keys is not syncable.
+    let err = syncline(&["schema", "check", "model.json"])
+        .fails()
+        .to_owned();
+    assert!(err.contains("class \"Note\""), "{err}");
+    let err = syncline(&["schema", "check", "malformed.json"])
+        .fails()
+        .to_owned();
+    assert!(err.contains("not valid JSON"), "{err}");
+}
