@@ -564,6 +564,34 @@ impl Database {
         Ok(n)
     }
 
+    /// Applies a changeset received from another replica by the merge rules of the sync
+    /// contract (see [`crate::sync::merge`]), in one write transaction, without touching the
+    /// outbox. Returns `false` when the changeset was applied before (nothing changes), or is
+    /// one of this replica's own. The local clock moves past the changeset's.
+    pub fn apply_remote_changeset(&self, changeset: &Changeset) -> Result<bool> {
+        let mut txn = self.begin_write()?;
+        txn.recording = false;
+        let applied = crate::storage::sync_store::apply_remote(
+            txn.conn()?,
+            &self.inner.catalog,
+            self.inner.replica,
+            changeset,
+        )?;
+        for (class, pk, was, now, props) in applied.objects {
+            let kind = match (was, now) {
+                (false, true) => ObjectChangeKind::Created,
+                (true, false) => ObjectChangeKind::Deleted,
+                (true, true) => ObjectChangeKind::Modified(props.into_iter().collect()),
+                (false, false) => continue,
+            };
+            txn.info.note(&class, pk, kind);
+        }
+        // Later local changes must be newer than everything seen; persisted by the commit.
+        txn.ctx.stamp.clock = lock(&self.inner.clock).observe(changeset.clock);
+        txn.commit()?;
+        Ok(applied.integrated)
+    }
+
     fn release_writer(&self, conn: Connection) {
         let mut slot = lock(&self.inner.writer);
         slot.conn = Some(conn);
@@ -1832,6 +1860,13 @@ impl WriteTransaction {
             }
         }
         if !self.changeset.instructions.is_empty() {
+            // The merge state (erase stamps, integer additions, element stamps) moves with the
+            // data, in the same transaction.
+            crate::storage::sync_store::record_local(
+                conn,
+                &self.db.inner.catalog,
+                &self.changeset,
+            )?;
             let bytes = crate::storage::outbox::encode(&self.changeset);
             conn.prepare_cached("INSERT INTO __syncline_outbox (changeset) VALUES (?1)")
                 .and_then(|mut s| s.execute([bytes]))

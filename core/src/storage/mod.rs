@@ -57,6 +57,7 @@ pub mod outbox;
 pub(crate) mod path;
 pub(crate) mod source;
 pub(crate) mod sql;
+pub(crate) mod sync_store;
 
 pub use path::PathElement;
 

@@ -20,6 +20,9 @@ use super::SyncError;
 pub struct ReplicaId(u64);
 
 impl ReplicaId {
+    /// The smallest replica id.
+    pub const MIN: ReplicaId = ReplicaId(1);
+
     /// A new random replica id (63 random bits, never zero).
     pub fn random() -> Self {
         let (high, low) = uuid::Uuid::new_v4().as_u64_pair();
@@ -271,6 +274,22 @@ pub struct Stamp {
     pub clock: Hlc,
     /// The replica that made it.
     pub replica: ReplicaId,
+}
+
+impl Stamp {
+    /// The smallest stamp, older than every real change: the stamp of a value never written.
+    pub const MIN: Stamp = Stamp {
+        clock: Hlc::ZERO,
+        replica: ReplicaId::MIN,
+    };
+
+    /// A stamp from its stored form (packed clock, replica id).
+    pub fn from_stored(clock: i64, replica: i64) -> Result<Self, SyncError> {
+        Ok(Stamp {
+            clock: Hlc::from_packed(clock)?,
+            replica: ReplicaId::from_i64(replica)?,
+        })
+    }
 }
 
 impl fmt::Display for Stamp {

@@ -863,4 +863,4 @@ fn key_path(dictionary: &[PathSegment], key: &str) -> Path {
 
 #[cfg(test)]
 #[path = "merge_tests.rs"]
-mod tests;
+pub(crate) mod tests;

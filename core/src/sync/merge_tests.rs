@@ -693,15 +693,15 @@ fn malformed_changesets_are_rejected_before_any_change() {
 
 /// A generated history: changesets and, for each, the indices of the changesets it depends on
 /// (its replica had seen them).
-struct History {
-    changesets: Vec<Changeset>,
-    deps: Vec<Vec<usize>>,
+pub(crate) struct History {
+    pub(crate) changesets: Vec<Changeset>,
+    pub(crate) deps: Vec<Vec<usize>>,
 }
 
 const OBJECTS: i64 = 2;
 
-fn random_value(rng: &mut StdRng) -> Value {
-    match rng.random_range(0..4) {
+fn random_value(rng: &mut StdRng, links: bool) -> Value {
+    match rng.random_range(0..if links { 4 } else { 3 }) {
         0 => Value::Int(rng.random_range(-3..4)),
         1 => Value::String(["x", "y", "z"][rng.random_range(0..3)].into()),
         2 => Value::Null,
@@ -714,6 +714,7 @@ fn random_instruction(
     changeset: &Changeset,
     known_elements: &[(String, ElementId)],
     seq: u32,
+    links: bool,
 ) -> Instruction {
     let pk = rng.random_range(0..OBJECTS);
     let list = ["l", "items"][rng.random_range(0..2)];
@@ -731,13 +732,17 @@ fn random_instruction(
         if list == "items" {
             Value::Embedded(doc(&[("n", Value::Int(rng.random_range(0..3)))]))
         } else {
-            random_value(rng)
+            random_value(rng, links)
         }
     };
     match rng.random_range(0..22) {
         0 | 1 => create(pk),
         2 => erase(pk),
-        3..=5 => set(pk, ["a", "b"][rng.random_range(0..2)], random_value(rng)),
+        3..=5 => set(
+            pk,
+            ["a", "b"][rng.random_range(0..2)],
+            random_value(rng, links),
+        ),
         6 => set(pk, "n", Value::Int(rng.random_range(0..10))),
         7 | 8 => op(
             pk,
@@ -803,14 +808,15 @@ fn random_instruction(
         }
         15 | 16 => {
             let key = ["k1", "k2", "k3"][rng.random_range(0..3)].to_owned();
+            let dictionary = ["d", "de"][rng.random_range(0..2)];
             match rng.random_range(0..3) {
-                0 => op(pk, path(&["d"]), Operation::DictionaryErase { key }),
+                0 => op(pk, path(&[dictionary]), Operation::DictionaryErase { key }),
                 1 => op(
                     pk,
-                    path(&["d"]),
+                    path(&["de"]),
                     Operation::DictionarySet {
                         key,
-                        value: Value::Embedded(doc(&[("v", random_value(rng))])),
+                        value: Value::Embedded(doc(&[("v", random_value(rng, links))])),
                     },
                 ),
                 _ => op(
@@ -818,21 +824,21 @@ fn random_instruction(
                     path(&["d"]),
                     Operation::DictionarySet {
                         key,
-                        value: random_value(rng),
+                        value: random_value(rng, links),
                     },
                 ),
             }
         }
         17 => op(
             pk,
-            path(&[["l", "items", "s", "d"][rng.random_range(0..4)]]),
+            path(&[["l", "items", "s", "d", "de"][rng.random_range(0..5)]]),
             Operation::Clear,
         ),
         18 => {
             let value = if rng.random_bool(0.3) {
                 Value::Null
             } else {
-                Value::Embedded(doc(&[("x", random_value(rng))]))
+                Value::Embedded(doc(&[("x", random_value(rng, links))]))
             };
             set(pk, "emb", value)
         }
@@ -840,19 +846,19 @@ fn random_instruction(
             pk,
             path(&["emb", "x"]),
             Operation::Set {
-                value: random_value(rng),
+                value: random_value(rng, links),
             },
         ),
         20 => op(pk, path(&["emb", "n"]), Operation::AddInteger { delta: 1 }),
         _ => op(
             pk,
             vec![
-                PathSegment::Property("d".into()),
+                PathSegment::Property("de".into()),
                 PathSegment::Key(["k1", "k2"][rng.random_range(0..2)].into()),
                 PathSegment::Property("v".into()),
             ],
             Operation::Set {
-                value: random_value(rng),
+                value: random_value(rng, links),
             },
         ),
     }
@@ -860,7 +866,7 @@ fn random_instruction(
 
 /// Random replicas make changesets, each having seen a random causally closed part of what
 /// was made before; clocks respect what was seen, like a hybrid logical clock does.
-fn random_history(seed: u64, replicas: u64, steps: usize) -> History {
+pub(crate) fn random_history(seed: u64, replicas: u64, steps: usize, links: bool) -> History {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut changesets: Vec<Changeset> = Vec::new();
     let mut deps: Vec<Vec<usize>> = Vec::new();
@@ -902,7 +908,7 @@ fn random_history(seed: u64, replicas: u64, steps: usize) -> History {
             })
             .collect();
         for seq in 0..rng.random_range(1..4u32) {
-            let instruction = random_instruction(&mut rng, &changeset, &known, seq);
+            let instruction = random_instruction(&mut rng, &changeset, &known, seq, links);
             changeset.instructions.push(instruction);
         }
         let my_deps: Vec<usize> = (0..changesets.len()).filter(|&i| seen[r][i]).collect();
@@ -916,7 +922,7 @@ fn random_history(seed: u64, replicas: u64, steps: usize) -> History {
 }
 
 /// A random delivery order that respects dependencies, with some changesets delivered twice.
-fn random_delivery(history: &History, seed: u64) -> Vec<usize> {
+pub(crate) fn random_delivery(history: &History, seed: u64) -> Vec<usize> {
     let mut rng = StdRng::seed_from_u64(seed);
     let n = history.changesets.len();
     let mut delivered = vec![false; n];
@@ -954,7 +960,7 @@ proptest! {
         replicas in 2u64..5,
         steps in 1usize..30,
     ) {
-        let history = random_history(seed, replicas, steps);
+        let history = random_history(seed, replicas, steps, true);
         let reference_order: Vec<usize> = (0..history.changesets.len()).collect();
         let reference = final_state(&history.changesets, &reference_order);
         for k in 0..4u64 {
@@ -971,7 +977,7 @@ proptest! {
 fn random_histories_reach_every_kind_of_state() {
     let mut seen = BTreeMap::<&str, usize>::new();
     for seed in 0..300u64 {
-        let history = random_history(seed, 3, 20);
+        let history = random_history(seed, 3, 20, true);
         let order = random_delivery(&history, seed);
         let state = final_state(&history.changesets, &order);
         for document in state.values() {
@@ -979,7 +985,7 @@ fn random_histories_reach_every_kind_of_state() {
                 let kind = match (name.as_str(), value) {
                     ("l" | "items", Value::List(_)) => "list",
                     ("s", Value::Set(_)) => "set",
-                    ("d", Value::Dictionary(_)) => "dictionary",
+                    ("d" | "de", Value::Dictionary(_)) => "dictionary",
                     ("emb", Value::Embedded(d)) if !d.is_empty() => "embedded",
                     ("n", Value::Int(_)) => "counter",
                     _ => "other",

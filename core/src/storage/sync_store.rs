@@ -1,0 +1,2281 @@
+//! The sync merge state on SQLite: [`MergeStore`] over a write transaction's connection.
+//!
+//! Values live where the storage layer keeps them (class tables, element tables, field clocks,
+//! tombstones). What the merge needs beyond that lives in tables of its own, keyed by class,
+//! primary key and sync path (never by row id, which SQLite may reuse):
+//! - `__syncline_sync_applied(clock, replica)`: remote changesets integrated (idempotence),
+//! - `__syncline_sync_objects(class, pk, created_*, erased_*)`: the newest create and erase
+//!   stamps of each object (storage's tombstone goes when an object is created again),
+//! - `__syncline_sync_adds(class, pk, path, n, clock, replica, delta)`: integer additions,
+//! - `__syncline_sync_entries(class, pk, path, key, present, clock, replica)`: set elements and
+//!   dictionary keys with their stamps, removed ones included (tombstones),
+//! - `__syncline_sync_elements(class, pk, path, element, v*, p*)`: list element value and position
+//!   stamps, when they differ from the element's insert stamp,
+//! - `__syncline_sync_clears(class, pk, path, clock, replica)`: the last clear of a collection,
+//! - `__syncline_sync_ghosts(class, pk, n, clock, replica, instruction)`: changes waiting for
+//!   their object or embedded object to exist.
+//!
+//! A field that was never written carries [`Stamp::MIN`]: objects created by a merge get it as
+//! their creation stamp (their real create stamp is in `__syncline_sync_objects`), and a field
+//! reset by an erase or a replacement gets it as its field clock.
+//!
+//! Local writes keep this state current through [`record_local`], which the write transaction
+//! calls with its changeset before writing the outbox.
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::schema::{Collection, ObjectSchema, Property, PropertyType};
+use crate::sync::codec::pk_to_bson;
+use crate::sync::merge::{integrate, Entry, Ghost, ListElement, MergeStore, ObjectState, Register};
+use crate::sync::{Changeset, ElementId, Instruction, Operation, PathSegment, ReplicaId, Stamp};
+use crate::value::{Document, Link, PrimaryKey, Value};
+
+use super::encode::{decode_scalar, encode_scalar};
+use super::layout::{storage_of, Catalog, Storage};
+use super::objects::{Store, WriteCtx};
+use super::StorageError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS __syncline_sync_applied (clock INTEGER NOT NULL,
+    replica INTEGER NOT NULL, PRIMARY KEY (clock, replica)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __syncline_sync_objects (class TEXT NOT NULL, pk BLOB NOT NULL,
+    created_clock INTEGER, created_replica INTEGER, erased_clock INTEGER,
+    erased_replica INTEGER, PRIMARY KEY (class, pk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __syncline_sync_adds (class TEXT NOT NULL, pk BLOB NOT NULL,
+    path BLOB NOT NULL, n INTEGER NOT NULL, clock INTEGER NOT NULL, replica INTEGER NOT NULL,
+    delta INTEGER NOT NULL, PRIMARY KEY (class, pk, path, n)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __syncline_sync_entries (class TEXT NOT NULL, pk BLOB NOT NULL,
+    path BLOB NOT NULL, key BLOB NOT NULL, present INTEGER NOT NULL, clock INTEGER NOT NULL,
+    replica INTEGER NOT NULL, PRIMARY KEY (class, pk, path, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __syncline_sync_elements (class TEXT NOT NULL, pk BLOB NOT NULL,
+    path BLOB NOT NULL, element BLOB NOT NULL, vclock INTEGER NOT NULL,
+    vreplica INTEGER NOT NULL, pclock INTEGER NOT NULL, preplica INTEGER NOT NULL,
+    PRIMARY KEY (class, pk, path, element)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __syncline_sync_clears (class TEXT NOT NULL, pk BLOB NOT NULL,
+    path BLOB NOT NULL, clock INTEGER NOT NULL, replica INTEGER NOT NULL,
+    PRIMARY KEY (class, pk, path)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __syncline_sync_ghosts (class TEXT NOT NULL, pk BLOB NOT NULL,
+    n INTEGER NOT NULL, clock INTEGER NOT NULL, replica INTEGER NOT NULL,
+    instruction BLOB NOT NULL, PRIMARY KEY (class, pk, n)) WITHOUT ROWID;
+";
+
+/// The metadata tables keyed by a sync path, for cleaning up below a path.
+const PATH_TABLES: [&str; 4] = [
+    "__syncline_sync_adds",
+    "__syncline_sync_entries",
+    "__syncline_sync_elements",
+    "__syncline_sync_clears",
+];
+
+fn ensure_tables(conn: &Connection) -> Result<()> {
+    conn.execute_batch(SCHEMA).map_err(StorageError::from)?;
+    Ok(())
+}
+
+fn sql_err(e: rusqlite::Error) -> Error {
+    StorageError::from(e).into()
+}
+
+fn stored(clock: i64, replica: i64) -> Result<Stamp> {
+    Stamp::from_stored(clock, replica).map_err(|e| StorageError::corrupt(e.to_string()).into())
+}
+
+/// The key bytes of a primary key in the metadata tables.
+fn pk_key(pk: &PrimaryKey) -> Vec<u8> {
+    let mut doc = bson::Document::new();
+    doc.insert("k", pk_to_bson(pk));
+    doc.to_vec().unwrap_or_default()
+}
+
+/// The key bytes of a sync path: each step as a tag byte and its length-prefixed content, so
+/// that a path's key is a prefix of the keys of the paths inside it.
+fn path_key(path: &[PathSegment]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for step in path {
+        let (tag, bytes): (u8, Vec<u8>) = match step {
+            PathSegment::Property(p) => (1, p.as_bytes().to_vec()),
+            PathSegment::Key(k) => (2, k.as_bytes().to_vec()),
+            PathSegment::Element(e) => (3, e.to_bytes().to_vec()),
+        };
+        out.push(tag);
+        out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(&bytes);
+    }
+    out
+}
+
+fn with(path: &[PathSegment], step: PathSegment) -> Vec<PathSegment> {
+    let mut out = path.to_vec();
+    out.push(step);
+    out
+}
+
+/// The value a property holds when nothing was written to it: null, or the zero of its type
+/// for a required property (deterministic on every replica, unlike the time of a merge).
+fn blank_value(prop: &Property) -> Value {
+    if prop.optional || matches!(prop.ty, PropertyType::Object | PropertyType::Mixed) {
+        return Value::Null;
+    }
+    match prop.ty {
+        PropertyType::Bool => Value::Bool(false),
+        PropertyType::Int => Value::Int(0),
+        PropertyType::Float => Value::Float(0.0),
+        PropertyType::Double => Value::Double(0.0),
+        PropertyType::String => Value::String(String::new()),
+        PropertyType::Binary => Value::Binary(Vec::new()),
+        PropertyType::Date => Value::Date(crate::value::Timestamp::new(0, 0)),
+        PropertyType::ObjectId => Value::ObjectId(crate::value::ObjectId::from_bytes([0; 12])),
+        PropertyType::Uuid => Value::Uuid(uuid::Uuid::nil()),
+        PropertyType::Decimal128 => "0"
+            .parse::<crate::value::Decimal128>()
+            .map(Value::Decimal)
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+/// An object with every stored property blank (collections empty).
+fn blank_document(class: &ObjectSchema) -> Document {
+    let mut doc = Document::new();
+    for prop in &class.properties {
+        let value = match (storage_of(prop), prop.collection) {
+            (Storage::Computed, _) => continue,
+            (Storage::Column, _) => blank_value(prop),
+            (Storage::Elements, Collection::List) => Value::List(Vec::new()),
+            (Storage::Elements, Collection::Set) => Value::Set(Vec::new()),
+            (Storage::Elements, _) => Value::Dictionary(Default::default()),
+        };
+        doc.insert(prop.name.clone(), value);
+    }
+    doc
+}
+
+/// A stored list element: element row, position, value and mixed tag.
+type ListRow = (i64, Vec<u8>, Sql, Option<i64>);
+
+/// Where a sync path leads in the tables.
+enum Node<'c> {
+    /// A property of the object (top-level or embedded) at `row` of `class`.
+    Slot {
+        class: &'c ObjectSchema,
+        row: i64,
+        prop: &'c Property,
+    },
+    /// The object (embedded, reached through a list element or dictionary key) at `row`.
+    Holder { class: &'c ObjectSchema, row: i64 },
+}
+
+/// What a remote changeset did, for commit notifications.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// Whether the changeset was new (not integrated before).
+    pub integrated: bool,
+    /// Objects touched: (class, primary key, alive before, alive after, top-level properties).
+    pub objects: Vec<(String, PrimaryKey, bool, bool, Vec<String>)>,
+}
+
+/// Integrates a remote changeset into the database through `conn` (inside a write transaction).
+pub(crate) fn apply_remote(
+    conn: &Connection,
+    cat: &Catalog,
+    local: ReplicaId,
+    changeset: &Changeset,
+) -> Result<Applied> {
+    ensure_tables(conn)?;
+    let mut store = SqliteMergeStore {
+        store: Store { conn, cat },
+        local,
+    };
+    let mut before = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for instruction in &changeset.instructions {
+        if seen.insert(instruction.object.clone()) {
+            let alive = store.object_state(&instruction.object)?.alive;
+            before.push((instruction.object.clone(), alive));
+        }
+    }
+    let integrated = integrate(&mut store, changeset)?;
+    let mut applied = Applied {
+        integrated,
+        objects: Vec::new(),
+    };
+    if integrated {
+        for (object, was) in before {
+            let now = store.object_state(&object)?.alive;
+            let props: Vec<String> = changeset
+                .instructions
+                .iter()
+                .filter(|i| i.object == object)
+                .filter_map(|i| match i.path.first() {
+                    Some(PathSegment::Property(p)) => Some(p.clone()),
+                    _ => None,
+                })
+                .collect();
+            applied
+                .objects
+                .push((object.class, object.pk, was, now, props));
+        }
+    }
+    Ok(applied)
+}
+
+/// Keeps the merge state current for a local write transaction's changeset: erase stamps,
+/// integer additions, set and dictionary stamps, clears, list element stamps. Values and field
+/// clocks are written by the storage layer itself.
+pub(crate) fn record_local(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
+    let needs_state = changeset.instructions.iter().any(|i| {
+        !matches!(i.op, Operation::CreateObject)
+            && !matches!(&i.op, Operation::Set { value } if !matches!(value, Value::Embedded(_)))
+    });
+    if !needs_state {
+        return Ok(());
+    }
+    ensure_tables(conn)?;
+    let mut store = SqliteMergeStore {
+        store: Store { conn, cat },
+        local: changeset.replica,
+    };
+    let stamp = changeset.stamp();
+    for instruction in &changeset.instructions {
+        store.record_local_instruction(stamp, instruction)?;
+    }
+    Ok(())
+}
+
+/// [`MergeStore`] on a write transaction's connection.
+pub(crate) struct SqliteMergeStore<'a> {
+    store: Store<'a>,
+    /// This database's replica: its own changesets are applied already.
+    local: ReplicaId,
+}
+
+impl<'a> SqliteMergeStore<'a> {
+    fn conn(&self) -> &'a Connection {
+        self.store.conn
+    }
+
+    fn invalid_path(class: &str, path: &[PathSegment], reason: impl Into<String>) -> Error {
+        StorageError::InvalidPath {
+            class: class.to_owned(),
+            path: crate::sync::display_path(path),
+            reason: reason.into(),
+        }
+        .into()
+    }
+
+    /// The class of a synced top-level object.
+    fn top_class(&self, object: &Link) -> Result<&'a ObjectSchema> {
+        let cat: &'a Catalog = self.store.cat;
+        let class = cat.class(&object.class)?;
+        if class.embedded || class.primary_key.is_none() {
+            return Err(StorageError::UnsupportedOperation {
+                class: object.class.clone(),
+                property: String::new(),
+                operation: "sync",
+                reason: "only top-level classes with a primary key are synced".into(),
+            }
+            .into());
+        }
+        Ok(class)
+    }
+
+    fn top_row(&self, object: &Link) -> Result<Option<(&'a ObjectSchema, i64)>> {
+        let class = self.top_class(object)?;
+        Ok(self
+            .store
+            .row_of(class, &object.pk)?
+            .map(|row| (class, row)))
+    }
+
+    /// The embedded object's row held by `prop` of `row` at list element / dictionary key
+    /// `step` (or by the column itself when `step` is `None`).
+    fn child_row(
+        &self,
+        class: &ObjectSchema,
+        row: i64,
+        prop: &Property,
+        step: Option<&PathSegment>,
+    ) -> Result<Option<i64>> {
+        let table = self.store.cat.elements(&class.name, &prop.name);
+        let value: Option<Sql> = match step {
+            None => Some(self.store.raw_column(class, prop, row)?.0),
+            Some(PathSegment::Element(id)) => self
+                .conn()
+                .prepare_cached(&format!(
+                    "SELECT value FROM {table} WHERE owner = ?1 AND eclock = ?2 AND ereplica = ?3 AND eseq = ?4"
+                ))
+                .map_err(sql_err)?
+                .query_row(
+                    params![row, id.clock.to_packed(), id.replica.to_i64(), i64::from(id.seq)],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql_err)?,
+            Some(PathSegment::Key(key)) => self
+                .conn()
+                .prepare_cached(&format!("SELECT value FROM {table} WHERE owner = ?1 AND key = ?2"))
+                .map_err(sql_err)?
+                .query_row(params![row, key], |r| r.get(0))
+                .optional()
+                .map_err(sql_err)?,
+            Some(PathSegment::Property(_)) => None,
+        };
+        Ok(match value {
+            Some(Sql::Integer(child)) => Some(child),
+            _ => None,
+        })
+    }
+
+    /// Follows a sync path; `None` when an object or embedded object on the way is absent.
+    fn walk(&self, object: &Link, path: &[PathSegment]) -> Result<Option<Node<'a>>> {
+        let cat: &'a Catalog = self.store.cat;
+        let Some((mut class, mut row)) = self.top_row(object)? else {
+            return Ok(None);
+        };
+        let mut i = 0;
+        while i < path.len() {
+            let PathSegment::Property(name) = &path[i] else {
+                return Err(Self::invalid_path(
+                    &object.class,
+                    path,
+                    "expected a property name",
+                ));
+            };
+            let prop = cat.property(class, name)?;
+            let Some(next) = path.get(i + 1) else {
+                return Ok(Some(Node::Slot { class, row, prop }));
+            };
+            if !cat.is_embedded_link(prop) {
+                return Err(Self::invalid_path(
+                    &object.class,
+                    path,
+                    format!(
+                        "'{}.{}' does not hold embedded objects",
+                        class.name, prop.name
+                    ),
+                ));
+            }
+            let expected = match next {
+                PathSegment::Property(_) => storage_of(prop) == Storage::Column,
+                PathSegment::Element(_) => prop.collection == Collection::List,
+                PathSegment::Key(_) => prop.collection == Collection::Dictionary,
+            };
+            if !expected {
+                return Err(Self::invalid_path(
+                    &object.class,
+                    path,
+                    format!(
+                        "'{}.{}' cannot be followed by {next}",
+                        class.name, prop.name
+                    ),
+                ));
+            }
+            let step = match next {
+                PathSegment::Property(_) => None,
+                other => Some(other),
+            };
+            let Some(child) = self.child_row(class, row, prop, step)? else {
+                return Ok(None);
+            };
+            class = cat.class(prop.object_type.as_deref().unwrap_or_default())?;
+            row = child;
+            i += if step.is_some() { 2 } else { 1 };
+        }
+        Ok(Some(Node::Holder { class, row }))
+    }
+
+    fn slot(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+    ) -> Result<Option<(&'a ObjectSchema, i64, &'a Property)>> {
+        match self.walk(object, path)? {
+            None => Ok(None),
+            Some(Node::Slot { class, row, prop }) => Ok(Some((class, row, prop))),
+            Some(Node::Holder { .. }) => Err(Self::invalid_path(
+                &object.class,
+                path,
+                "the path ends at an embedded object, not a property",
+            )),
+        }
+    }
+
+    fn collection_slot(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+        kind: Collection,
+    ) -> Result<Option<(&'a ObjectSchema, i64, &'a Property)>> {
+        let found = self.slot(object, path)?;
+        if let Some((class, _, prop)) = found {
+            if prop.collection != kind || storage_of(prop) != Storage::Elements {
+                return Err(StorageError::UnsupportedOperation {
+                    class: class.name.clone(),
+                    property: prop.name.clone(),
+                    operation: match kind {
+                        Collection::List => "list operations",
+                        Collection::Set => "set operations",
+                        _ => "dictionary operations",
+                    },
+                    reason: "the property is another kind of collection or not one".into(),
+                }
+                .into());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether a link value points at an object that exists (links to missing objects are
+    /// stored as null or left out, as a delete of the target would have done).
+    fn link_resolves(&self, value: &Value) -> Result<bool> {
+        let Value::Link(link) = value else {
+            return Ok(true);
+        };
+        let Ok(class) = self.store.cat.class(&link.class) else {
+            return Ok(false);
+        };
+        Ok(self.store.row_of(class, &link.pk)?.is_some())
+    }
+
+    fn decode_element(&self, prop: &Property, sql: Sql, tag: Option<i64>) -> Result<Value> {
+        Ok(match prop.ty {
+            PropertyType::Object if self.store.cat.is_embedded_link(prop) => match sql {
+                Sql::Integer(_) => Value::Embedded(Document::new()),
+                _ => Value::Null,
+            },
+            PropertyType::Object => match sql {
+                Sql::Integer(row) => Value::Link(
+                    self.store
+                        .link_of(prop.object_type.as_deref().unwrap_or_default(), row)?,
+                ),
+                _ => Value::Null,
+            },
+            PropertyType::Mixed => self.store.decode_mixed(sql, tag)?,
+            ty => decode_scalar(ty, sql)?,
+        })
+    }
+
+    fn value_columns(prop: &Property) -> &'static str {
+        if prop.ty == PropertyType::Mixed {
+            "value, \"value@type\""
+        } else {
+            "value, NULL"
+        }
+    }
+
+    // ---------- metadata ----------
+
+    fn object_meta(&self, object: &Link) -> Result<(Option<Stamp>, Option<Stamp>)> {
+        type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let found: Option<Row> = self
+            .conn()
+            .prepare_cached("SELECT created_clock, created_replica, erased_clock, erased_replica FROM __syncline_sync_objects WHERE class = ?1 AND pk = ?2")
+            .map_err(sql_err)?
+            .query_row(params![object.class, pk_key(&object.pk)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+            .map_err(sql_err)?;
+        let Some((cc, cr, ec, er)) = found else {
+            return Ok((None, None));
+        };
+        let created = match (cc, cr) {
+            (Some(c), Some(r)) => Some(stored(c, r)?),
+            _ => None,
+        };
+        let erased = match (ec, er) {
+            (Some(c), Some(r)) => Some(stored(c, r)?),
+            _ => None,
+        };
+        Ok((created, erased))
+    }
+
+    fn put_object_meta(
+        &self,
+        object: &Link,
+        created: Option<Stamp>,
+        erased: Option<Stamp>,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached("INSERT OR REPLACE INTO __syncline_sync_objects (class, pk, created_clock, created_replica, erased_clock, erased_replica) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .map_err(sql_err)?
+            .execute(params![
+                object.class,
+                pk_key(&object.pk),
+                created.map(|s| s.clock.to_packed()),
+                created.map(|s| s.replica.to_i64()),
+                erased.map(|s| s.clock.to_packed()),
+                erased.map(|s| s.replica.to_i64()),
+            ])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    fn tombstone(&self, class: &ObjectSchema, pk: &PrimaryKey) -> Result<Option<Stamp>> {
+        let Some(pk_prop) = class.primary_key_property() else {
+            return Ok(None);
+        };
+        let pk_sql = match pk {
+            PrimaryKey::Null => Sql::Null,
+            pk => {
+                let v = Value::from(pk.clone());
+                encode_scalar(pk_prop.ty, &v).map_err(|expected| StorageError::TypeMismatch {
+                    class: class.name.clone(),
+                    property: pk_prop.name.clone(),
+                    expected: expected.into(),
+                    found: v.type_name().into(),
+                })?
+            }
+        };
+        let found: Option<(i64, i64)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT clock, replica FROM __syncline_tombstones WHERE class = ?1 AND pk IS ?2",
+            )
+            .map_err(sql_err)?
+            .query_row(params![class.name, pk_sql], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(sql_err)?;
+        found.map(|(c, r)| stored(c, r)).transpose()
+    }
+
+    fn element_meta(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+        id: ElementId,
+    ) -> Result<Option<(Stamp, Stamp)>> {
+        let found: Option<(i64, i64, i64, i64)> = self
+            .conn()
+            .prepare_cached("SELECT vclock, vreplica, pclock, preplica FROM __syncline_sync_elements WHERE class = ?1 AND pk = ?2 AND path = ?3 AND element = ?4")
+            .map_err(sql_err)?
+            .query_row(
+                params![object.class, pk_key(&object.pk), path_key(path), id.to_bytes().to_vec()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(sql_err)?;
+        found
+            .map(|(vc, vr, pc, pr)| Ok((stored(vc, vr)?, stored(pc, pr)?)))
+            .transpose()
+    }
+
+    fn put_element_meta(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+        id: ElementId,
+        value_stamp: Stamp,
+        position_stamp: Stamp,
+    ) -> Result<()> {
+        let key = params![
+            object.class,
+            pk_key(&object.pk),
+            path_key(path),
+            id.to_bytes().to_vec()
+        ];
+        if value_stamp == id.stamp() && position_stamp == id.stamp() {
+            self.conn()
+                .prepare_cached("DELETE FROM __syncline_sync_elements WHERE class = ?1 AND pk = ?2 AND path = ?3 AND element = ?4")
+                .map_err(sql_err)?
+                .execute(key)
+                .map_err(sql_err)?;
+            return Ok(());
+        }
+        self.conn()
+            .prepare_cached("INSERT OR REPLACE INTO __syncline_sync_elements (class, pk, path, element, vclock, vreplica, pclock, preplica) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .map_err(sql_err)?
+            .execute(params![
+                object.class,
+                pk_key(&object.pk),
+                path_key(path),
+                id.to_bytes().to_vec(),
+                value_stamp.clock.to_packed(),
+                value_stamp.replica.to_i64(),
+                position_stamp.clock.to_packed(),
+                position_stamp.replica.to_i64(),
+            ])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    fn entry_meta(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+        key: &[u8],
+    ) -> Result<Option<(bool, Stamp)>> {
+        let found: Option<(bool, i64, i64)> = self
+            .conn()
+            .prepare_cached("SELECT present, clock, replica FROM __syncline_sync_entries WHERE class = ?1 AND pk = ?2 AND path = ?3 AND key = ?4")
+            .map_err(sql_err)?
+            .query_row(params![object.class, pk_key(&object.pk), path_key(path), key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(sql_err)?;
+        found.map(|(p, c, r)| Ok((p, stored(c, r)?))).transpose()
+    }
+
+    fn put_entry_meta(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+        key: &[u8],
+        present: bool,
+        stamp: Stamp,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached("INSERT OR REPLACE INTO __syncline_sync_entries (class, pk, path, key, present, clock, replica) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .map_err(sql_err)?
+            .execute(params![
+                object.class,
+                pk_key(&object.pk),
+                path_key(path),
+                key,
+                present,
+                stamp.clock.to_packed(),
+                stamp.replica.to_i64(),
+            ])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    /// Forgets the metadata strictly inside `path` (everything of the object when empty) that
+    /// is stamped at or before `up_to` (all of it when `None`).
+    fn forget_inside(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+        up_to: Option<Stamp>,
+    ) -> Result<()> {
+        let prefix = path_key(path);
+        let bound = up_to.map_or(i64::MAX, |s| s.clock.to_packed());
+        let replica = up_to.map_or(i64::MAX, |s| s.replica.to_i64());
+        for table in PATH_TABLES {
+            let (c, r) = if table == "__syncline_sync_elements" {
+                // An element's metadata goes with the element (see `remove_list_element`).
+                if up_to.is_some() {
+                    continue;
+                }
+                ("vclock", "vreplica")
+            } else {
+                ("clock", "replica")
+            };
+            self.conn()
+                .prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE class = ?1 AND pk = ?2 AND length(path) > ?3 \
+                     AND substr(path, 1, ?3) = ?4 AND ({c} < ?5 OR ({c} = ?5 AND {r} <= ?6))"
+                ))
+                .map_err(sql_err)?
+                .execute(params![
+                    object.class,
+                    pk_key(&object.pk),
+                    i64::try_from(prefix.len()).unwrap_or(i64::MAX),
+                    prefix,
+                    bound,
+                    replica
+                ])
+                .map_err(sql_err)?;
+        }
+        Ok(())
+    }
+
+    fn clear_meta(&self, object: &Link, path: &[PathSegment]) -> Result<Option<Stamp>> {
+        let found: Option<(i64, i64)> = self
+            .conn()
+            .prepare_cached("SELECT clock, replica FROM __syncline_sync_clears WHERE class = ?1 AND pk = ?2 AND path = ?3")
+            .map_err(sql_err)?
+            .query_row(params![object.class, pk_key(&object.pk), path_key(path)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(sql_err)?;
+        found.map(|(c, r)| stored(c, r)).transpose()
+    }
+
+    fn put_clear_meta(&self, object: &Link, path: &[PathSegment], stamp: Stamp) -> Result<()> {
+        self.conn()
+            .prepare_cached("INSERT OR REPLACE INTO __syncline_sync_clears (class, pk, path, clock, replica) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(sql_err)?
+            .execute(params![
+                object.class,
+                pk_key(&object.pk),
+                path_key(path),
+                stamp.clock.to_packed(),
+                stamp.replica.to_i64()
+            ])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    // ---------- collections ----------
+
+    fn list_row(
+        &self,
+        class: &ObjectSchema,
+        prop: &Property,
+        owner: i64,
+        id: ElementId,
+    ) -> Result<Option<ListRow>> {
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT _row, pos, {} FROM {} WHERE owner = ?1 AND eclock = ?2 AND ereplica = ?3 AND eseq = ?4",
+                Self::value_columns(prop),
+                self.store.cat.elements(&class.name, &prop.name)
+            ))
+            .map_err(sql_err)?
+            .query_row(
+                params![owner, id.clock.to_packed(), id.replica.to_i64(), i64::from(id.seq)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(sql_err)
+    }
+
+    fn delete_child(&self, prop: &Property, child: Sql) -> Result<()> {
+        if let Sql::Integer(child) = child {
+            let child_class = self
+                .store
+                .cat
+                .class(prop.object_type.as_deref().unwrap_or_default())?;
+            self.store
+                .delete_row(&WriteCtx::new(Stamp::MIN), child_class, child)?;
+        }
+        Ok(())
+    }
+
+    fn dictionary_row(
+        &self,
+        class: &ObjectSchema,
+        prop: &Property,
+        owner: i64,
+        key: &str,
+    ) -> Result<Option<(Sql, Option<i64>)>> {
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {} FROM {} WHERE owner = ?1 AND key = ?2",
+                Self::value_columns(prop),
+                self.store.cat.elements(&class.name, &prop.name)
+            ))
+            .map_err(sql_err)?
+            .query_row(params![owner, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(sql_err)
+    }
+
+    fn set_items(&self, class: &ObjectSchema, prop: &Property, owner: i64) -> Result<Vec<Value>> {
+        match self.store.read_collection(class, prop, owner)? {
+            Value::Set(items) | Value::List(items) => Ok(items),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Resets what is inside the object at `row` (reached by `prefix`) and stamped at or
+    /// before `up_to`.
+    fn mask_row(
+        &mut self,
+        object: &Link,
+        class: &ObjectSchema,
+        row: i64,
+        prefix: &[PathSegment],
+        up_to: Stamp,
+    ) -> Result<()> {
+        let never = WriteCtx::new(Stamp::MIN);
+        for prop in &class.properties {
+            let at = with(prefix, PathSegment::Property(prop.name.clone()));
+            match storage_of(prop) {
+                Storage::Computed => {}
+                Storage::Column => {
+                    if class.primary_key.as_deref() == Some(prop.name.as_str()) {
+                        continue;
+                    }
+                    let written = self.store.field_clock(&class.name, row, &prop.name)?;
+                    if self.store.cat.is_embedded_link(prop) {
+                        if written <= up_to {
+                            if let Some(child) = self.child_row(class, row, prop, None)? {
+                                let child_class = self
+                                    .store
+                                    .cat
+                                    .class(prop.object_type.as_deref().unwrap_or_default())?;
+                                let survivors =
+                                    self.displace_row(object, child_class, child, &at, up_to)?;
+                                self.keep_ghosts(object, survivors)?;
+                                self.store
+                                    .set_property(&never, class, prop, row, &Value::Null)?;
+                            } else if written != Stamp::MIN {
+                                self.store
+                                    .set_property(&never, class, prop, row, &Value::Null)?;
+                            }
+                        } else if let Some(child) = self.child_row(class, row, prop, None)? {
+                            let child_class = self
+                                .store
+                                .cat
+                                .class(prop.object_type.as_deref().unwrap_or_default())?;
+                            self.mask_row(object, child_class, child, &at, up_to)?;
+                        }
+                    } else if written <= up_to && written != Stamp::MIN {
+                        self.store
+                            .set_property(&never, class, prop, row, &blank_value(prop))?;
+                    }
+                }
+                Storage::Elements => match prop.collection {
+                    Collection::List => {
+                        for entry in self.store.list_entries(class, prop, row)? {
+                            if entry.id.stamp() <= up_to {
+                                self.drop_element(object, &at, entry.id)?;
+                            } else if self.store.cat.is_embedded_link(prop) {
+                                let step = PathSegment::Element(entry.id);
+                                if let Some(child) =
+                                    self.child_row(class, row, prop, Some(&step))?
+                                {
+                                    let child_class = self
+                                        .store
+                                        .cat
+                                        .class(prop.object_type.as_deref().unwrap_or_default())?;
+                                    self.mask_row(
+                                        object,
+                                        child_class,
+                                        child,
+                                        &with(&at, step),
+                                        up_to,
+                                    )?;
+                                }
+                            }
+                        }
+                    }
+                    Collection::Set => {
+                        for item in self.set_items(class, prop, row)? {
+                            let key = crate::sync::memory::element_key(&item);
+                            let stamp = self
+                                .entry_meta(object, &at, &key)?
+                                .map_or(Stamp::MIN, |(_, s)| s);
+                            if stamp <= up_to {
+                                self.store.set_remove(class, prop, row, &item)?;
+                            }
+                        }
+                    }
+                    Collection::Dictionary => {
+                        let keys: Vec<String> =
+                            match self.store.read_collection(class, prop, row)? {
+                                Value::Dictionary(map) => map.into_keys().collect(),
+                                _ => Vec::new(),
+                            };
+                        for key in keys {
+                            let stamp = self
+                                .entry_meta(object, &at, key.as_bytes())?
+                                .map_or(Stamp::MIN, |(_, s)| s);
+                            if stamp <= up_to {
+                                self.displace_entry(object, class, row, prop, &at, &key, up_to)?;
+                                self.store.dict_remove(&never, class, prop, row, &key)?;
+                            } else if self.store.cat.is_embedded_link(prop) {
+                                let step = PathSegment::Key(key.clone());
+                                if let Some(child) =
+                                    self.child_row(class, row, prop, Some(&step))?
+                                {
+                                    let child_class = self
+                                        .store
+                                        .cat
+                                        .class(prop.object_type.as_deref().unwrap_or_default())?;
+                                    self.mask_row(
+                                        object,
+                                        child_class,
+                                        child,
+                                        &with(&at, step),
+                                        up_to,
+                                    )?;
+                                }
+                            }
+                        }
+                    }
+                    Collection::Single => {}
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// What is inside the object at `row` (reached by `prefix`) and newer than `after`, as
+    /// instructions with their own stamps: the state a merge keeps when that object goes away
+    /// (erased, or an embedded object replaced by null), so that it comes back with the object.
+    fn displace_row(
+        &mut self,
+        object: &Link,
+        class: &ObjectSchema,
+        row: i64,
+        prefix: &[PathSegment],
+        after: Stamp,
+    ) -> Result<Vec<Ghost>> {
+        let mut out = Vec::new();
+        let ghost = |stamp: Stamp, path: Vec<PathSegment>, op: Operation| Ghost {
+            stamp,
+            instruction: Instruction {
+                object: object.clone(),
+                path,
+                op,
+            },
+        };
+        for prop in &class.properties {
+            let at = with(prefix, PathSegment::Property(prop.name.clone()));
+            let child_class = || -> Result<&ObjectSchema> {
+                Ok(self
+                    .store
+                    .cat
+                    .class(prop.object_type.as_deref().unwrap_or_default())?)
+            };
+            match storage_of(prop) {
+                Storage::Computed => {}
+                Storage::Column => {
+                    if class.primary_key.as_deref() == Some(prop.name.as_str()) {
+                        continue;
+                    }
+                    let written = self.store.field_clock(&class.name, row, &prop.name)?;
+                    let adds = self.integer_adds(object, &at)?;
+                    if self.store.cat.is_embedded_link(prop) {
+                        let child = self.child_row(class, row, prop, None)?;
+                        if written > after {
+                            let value = match child {
+                                Some(_) => Value::Embedded(Document::new()),
+                                None => Value::Null,
+                            };
+                            out.push(ghost(written, at.clone(), Operation::Set { value }));
+                        }
+                        if let Some(child) = child {
+                            let inner =
+                                self.displace_row(object, child_class()?, child, &at, after)?;
+                            out.extend(inner);
+                        }
+                    } else if written > after {
+                        let mut value = self.store.read_property(class, prop, row)?;
+                        if let Value::Int(v) = value {
+                            // The additions are replayed on their own.
+                            let applied = adds
+                                .iter()
+                                .filter(|(a, _)| *a >= written)
+                                .fold(0i64, |acc, (_, d)| acc.wrapping_add(*d));
+                            value = Value::Int(v.wrapping_sub(applied));
+                        }
+                        out.push(ghost(written, at.clone(), Operation::Set { value }));
+                    }
+                    for (stamp, delta) in adds {
+                        if stamp > after {
+                            out.push(ghost(stamp, at.clone(), Operation::AddInteger { delta }));
+                        }
+                    }
+                }
+                Storage::Elements => {
+                    if let Some(cleared) = self.clear_meta(object, &at)? {
+                        if cleared > after {
+                            out.push(ghost(cleared, at.clone(), Operation::Clear));
+                        }
+                    }
+                    match prop.collection {
+                        Collection::List => {
+                            for entry in self.store.list_entries(class, prop, row)? {
+                                let id = entry.id;
+                                if id.stamp() <= after {
+                                    continue;
+                                }
+                                let Some(element) = self.list_element(object, &at, id)? else {
+                                    continue;
+                                };
+                                out.push(ghost(
+                                    id.stamp(),
+                                    at.clone(),
+                                    Operation::ListInsert {
+                                        element: id,
+                                        position: element.position.clone(),
+                                        value: element.value.clone(),
+                                    },
+                                ));
+                                if element.value_stamp != id.stamp() {
+                                    out.push(ghost(
+                                        element.value_stamp,
+                                        at.clone(),
+                                        Operation::ListSet {
+                                            element: id,
+                                            value: element.value.clone(),
+                                        },
+                                    ));
+                                }
+                                if element.position_stamp != id.stamp() {
+                                    out.push(ghost(
+                                        element.position_stamp,
+                                        at.clone(),
+                                        Operation::ListMove {
+                                            element: id,
+                                            position: element.position.clone(),
+                                        },
+                                    ));
+                                }
+                                let step = PathSegment::Element(id);
+                                if let Some(child) =
+                                    self.child_row(class, row, prop, Some(&step))?
+                                {
+                                    if self.store.cat.is_embedded_link(prop) {
+                                        let inner = self.displace_row(
+                                            object,
+                                            child_class()?,
+                                            child,
+                                            &with(&at, step),
+                                            after,
+                                        )?;
+                                        out.extend(inner);
+                                    }
+                                }
+                            }
+                        }
+                        Collection::Set => {
+                            for (value, present, stamp) in self.set_entries_meta(object, &at)? {
+                                if stamp > after {
+                                    let op = if present {
+                                        Operation::SetAdd { value }
+                                    } else {
+                                        Operation::SetRemove { value }
+                                    };
+                                    out.push(ghost(stamp, at.clone(), op));
+                                }
+                            }
+                        }
+                        Collection::Dictionary => {
+                            for (key, present, stamp) in
+                                self.dictionary_entries_meta(object, &at)?
+                            {
+                                let step = PathSegment::Key(key.clone());
+                                let child = if self.store.cat.is_embedded_link(prop) {
+                                    self.child_row(class, row, prop, Some(&step))?
+                                } else {
+                                    None
+                                };
+                                if stamp > after {
+                                    let op = if present {
+                                        let value = match (
+                                            child,
+                                            self.dictionary_row(class, prop, row, &key)?,
+                                        ) {
+                                            (Some(_), _) => Value::Embedded(Document::new()),
+                                            (None, Some((sql, tag))) => {
+                                                self.decode_element(prop, sql, tag)?
+                                            }
+                                            (None, None) => Value::Null,
+                                        };
+                                        Operation::DictionarySet {
+                                            key: key.clone(),
+                                            value,
+                                        }
+                                    } else {
+                                        Operation::DictionaryErase { key: key.clone() }
+                                    };
+                                    out.push(ghost(stamp, at.clone(), op));
+                                }
+                                if let Some(child) = child {
+                                    let inner = self.displace_row(
+                                        object,
+                                        child_class()?,
+                                        child,
+                                        &with(&at, step),
+                                        after,
+                                    )?;
+                                    out.extend(inner);
+                                }
+                            }
+                        }
+                        Collection::Single => {}
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keeps aside what is newer than `after` inside the embedded object held by dictionary
+    /// entry `key`, before the entry goes or changes.
+    #[allow(clippy::too_many_arguments)]
+    fn displace_entry(
+        &mut self,
+        object: &Link,
+        class: &ObjectSchema,
+        row: i64,
+        prop: &Property,
+        path: &[PathSegment],
+        key: &str,
+        after: Stamp,
+    ) -> Result<()> {
+        if !self.store.cat.is_embedded_link(prop) {
+            return Ok(());
+        }
+        let step = PathSegment::Key(key.to_owned());
+        if let Some(child) = self.child_row(class, row, prop, Some(&step))? {
+            let child_class = self
+                .store
+                .cat
+                .class(prop.object_type.as_deref().unwrap_or_default())?;
+            let survivors =
+                self.displace_row(object, child_class, child, &with(path, step), after)?;
+            self.keep_ghosts(object, survivors)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps `ghosts` aside for the object, after those it has.
+    fn keep_ghosts(&mut self, object: &Link, ghosts: Vec<Ghost>) -> Result<()> {
+        if ghosts.is_empty() {
+            return Ok(());
+        }
+        let mut all = self.ghosts(object)?;
+        all.extend(ghosts);
+        self.put_ghosts(object, all)
+    }
+
+    /// The set elements with merge metadata at `path`: (value, present, stamp). The value is
+    /// decoded from the metadata key, which is its lossless encoding.
+    fn set_entries_meta(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+    ) -> Result<Vec<(Value, bool, Stamp)>> {
+        let mut out = Vec::new();
+        for (key, present, stamp) in self.entries_meta(object, path)? {
+            let doc = bson::Document::from_reader(key.as_slice())
+                .map_err(|e| StorageError::corrupt(format!("a sync set element key: {e}")))?;
+            let value = match doc.get("v") {
+                Some(b) => crate::sync::codec::value_from_bson(b)?,
+                None => {
+                    return Err(StorageError::corrupt("a sync set element key has no value").into())
+                }
+            };
+            out.push((value, present, stamp));
+        }
+        Ok(out)
+    }
+
+    fn dictionary_entries_meta(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+    ) -> Result<Vec<(String, bool, Stamp)>> {
+        self.entries_meta(object, path)?
+            .into_iter()
+            .map(|(key, present, stamp)| {
+                let key = String::from_utf8(key)
+                    .map_err(|_| StorageError::corrupt("a sync dictionary key is not UTF-8"))?;
+                Ok((key, present, stamp))
+            })
+            .collect()
+    }
+
+    fn entries_meta(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+    ) -> Result<Vec<(Vec<u8>, bool, Stamp)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT key, present, clock, replica FROM __syncline_sync_entries WHERE class = ?1 AND pk = ?2 AND path = ?3 ORDER BY key")
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(
+                params![object.class, pk_key(&object.pk), path_key(path)],
+                |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, bool>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .map_err(sql_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, present, c, r) = row.map_err(sql_err)?;
+            out.push((key, present, stored(c, r)?));
+        }
+        Ok(out)
+    }
+
+    fn record_local_instruction(&mut self, stamp: Stamp, instruction: &Instruction) -> Result<()> {
+        let object = &instruction.object;
+        let path = instruction.path.as_slice();
+        match &instruction.op {
+            Operation::CreateObject | Operation::ListInsert { .. } => {}
+            Operation::EraseObject => {
+                let (created, erased) = self.object_meta(object)?;
+                let erased = Some(erased.map_or(stamp, |e| e.max(stamp)));
+                self.put_object_meta(object, created, erased)?;
+                self.forget_inside(object, &[], None)?;
+            }
+            Operation::Set { value } => {
+                if matches!(value, Value::Embedded(_) | Value::Null) {
+                    // The embedded object there was replaced: what was inside is gone.
+                    self.forget_inside(object, path, Some(stamp))?;
+                }
+            }
+            Operation::AddInteger { delta } => {
+                let mut adds = self.integer_adds(object, path)?;
+                adds.push((stamp, *delta));
+                self.put_integer_adds(object, path, adds)?;
+            }
+            Operation::ListSet { element, value } => {
+                let position = self
+                    .element_meta(object, path, *element)?
+                    .map_or(element.stamp(), |m| m.1);
+                self.put_element_meta(object, path, *element, stamp, position)?;
+                if matches!(value, Value::Embedded(_)) {
+                    self.forget_inside(
+                        object,
+                        &with(path, PathSegment::Element(*element)),
+                        Some(stamp),
+                    )?;
+                }
+            }
+            Operation::ListMove { element, .. } => {
+                let value = self
+                    .element_meta(object, path, *element)?
+                    .map_or(element.stamp(), |m| m.0);
+                self.put_element_meta(object, path, *element, value, stamp)?;
+            }
+            Operation::ListErase { element } => {
+                self.put_element_meta(object, path, *element, element.stamp(), element.stamp())?;
+                self.forget_inside(object, &with(path, PathSegment::Element(*element)), None)?;
+            }
+            Operation::SetAdd { value } | Operation::SetRemove { value } => {
+                let present = matches!(instruction.op, Operation::SetAdd { .. });
+                self.put_entry_meta(
+                    object,
+                    path,
+                    &crate::sync::memory::element_key(value),
+                    present,
+                    stamp,
+                )?;
+            }
+            Operation::DictionarySet { key, .. } | Operation::DictionaryErase { key } => {
+                let present = matches!(instruction.op, Operation::DictionarySet { .. });
+                self.put_entry_meta(object, path, key.as_bytes(), present, stamp)?;
+                self.forget_inside(
+                    object,
+                    &with(path, PathSegment::Key(key.clone())),
+                    Some(stamp),
+                )?;
+            }
+            Operation::Clear => {
+                self.put_clear_meta(object, path, stamp)?;
+                self.forget_inside(object, path, Some(stamp))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl MergeStore for SqliteMergeStore<'_> {
+    type Error = Error;
+
+    fn is_applied(&mut self, changeset: Stamp) -> Result<bool> {
+        if changeset.replica == self.local {
+            // This replica's own changes were applied when they were made.
+            return Ok(true);
+        }
+        let found: Option<i64> = self
+            .conn()
+            .prepare_cached(
+                "SELECT 1 FROM __syncline_sync_applied WHERE clock = ?1 AND replica = ?2",
+            )
+            .map_err(sql_err)?
+            .query_row(
+                params![changeset.clock.to_packed(), changeset.replica.to_i64()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql_err)?;
+        Ok(found.is_some())
+    }
+
+    fn mark_applied(&mut self, changeset: Stamp) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT OR IGNORE INTO __syncline_sync_applied (clock, replica) VALUES (?1, ?2)",
+            )
+            .map_err(sql_err)?
+            .execute(params![
+                changeset.clock.to_packed(),
+                changeset.replica.to_i64()
+            ])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    fn object_state(&mut self, object: &Link) -> Result<ObjectState> {
+        let class = self.top_class(object)?;
+        let (mut created, mut erased) = self.object_meta(object)?;
+        let row = self.store.row_of(class, &object.pk)?;
+        if let Some(row) = row {
+            let (c, r): (i64, i64) = self
+                .conn()
+                .prepare_cached(&format!(
+                    "SELECT _clock, _replica FROM {} WHERE _row = ?1",
+                    self.store.cat.table(&class.name)
+                ))
+                .map_err(sql_err)?
+                .query_row([row], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(sql_err)?;
+            let born = stored(c, r)?;
+            if born != Stamp::MIN {
+                created = Some(created.map_or(born, |c| c.max(born)));
+            }
+        }
+        if let Some(t) = self.tombstone(class, &object.pk)? {
+            erased = Some(erased.map_or(t, |e| e.max(t)));
+        }
+        Ok(ObjectState {
+            alive: row.is_some(),
+            created,
+            erased,
+        })
+    }
+
+    fn set_object_state(&mut self, object: &Link, state: ObjectState) -> Result<Vec<Ghost>> {
+        let class = self.top_class(object)?;
+        let before = self.object_state(object)?;
+        let row = self.store.row_of(class, &object.pk)?;
+        let mut displaced = Vec::new();
+        match (row, state.alive) {
+            (None, true) => {
+                let mut doc = blank_document(class);
+                if let Some(pk) = &class.primary_key {
+                    doc.insert(pk.clone(), Value::from(object.pk.clone()));
+                }
+                self.store
+                    .insert_row(&WriteCtx::new(Stamp::MIN), class, &doc)?;
+                self.store
+                    .clear_tombstone(&WriteCtx::new(Stamp::MIN), class, &object.pk)?;
+            }
+            (Some(row), false) => {
+                let erased = state.erased.unwrap_or(Stamp::MIN);
+                displaced = self.displace_row(object, class, row, &[], erased)?;
+                let ctx = WriteCtx::new(erased);
+                self.store.delete_row(&ctx, class, row)?;
+                if let Some(erased) = state.erased {
+                    self.store
+                        .write_tombstone(&WriteCtx::new(erased), class, &object.pk)?;
+                }
+                self.forget_inside(object, &[], None)?;
+            }
+            (Some(row), true) => {
+                if let Some(erased) = state.erased {
+                    if before.erased.is_none_or(|b| erased > b) {
+                        self.mask_row(object, class, row, &[], erased)?;
+                        self.forget_inside(object, &[], Some(erased))?;
+                    }
+                }
+            }
+            (None, false) => {}
+        }
+        self.put_object_meta(object, state.created, state.erased)?;
+        Ok(displaced)
+    }
+
+    fn mask(&mut self, object: &Link, path: &[PathSegment], up_to: Stamp) -> Result<Vec<Ghost>> {
+        let holder = match self.walk(object, path)? {
+            None => None,
+            Some(Node::Holder { class, row }) => Some((class, row)),
+            Some(Node::Slot { class, row, prop }) => {
+                if path.is_empty() {
+                    Some((class, row))
+                } else if self.store.cat.is_embedded_link(prop)
+                    && storage_of(prop) == Storage::Column
+                {
+                    match self.child_row(class, row, prop, None)? {
+                        Some(child) => Some((
+                            self.store
+                                .cat
+                                .class(prop.object_type.as_deref().unwrap_or_default())?,
+                            child,
+                        )),
+                        None => None,
+                    }
+                } else {
+                    None
+                }
+            }
+        };
+        let holder = match (holder, path.is_empty()) {
+            (None, true) => self.top_row(object)?,
+            (h, _) => h,
+        };
+        if let Some((class, row)) = holder {
+            self.mask_row(object, class, row, path, up_to)?;
+        }
+        self.forget_inside(object, path, Some(up_to))?;
+        Ok(Vec::new())
+    }
+
+    fn field(&mut self, object: &Link, path: &[PathSegment]) -> Result<Option<Register>> {
+        let Some((class, row, prop)) = self.slot(object, path)? else {
+            return Ok(None);
+        };
+        if storage_of(prop) != Storage::Column {
+            return Err(StorageError::UnsupportedOperation {
+                class: class.name.clone(),
+                property: prop.name.clone(),
+                operation: "set",
+                reason: "a collection is changed with element instructions".into(),
+            }
+            .into());
+        }
+        let value = if self.store.cat.is_embedded_link(prop) {
+            match self.store.raw_column(class, prop, row)?.0 {
+                Sql::Integer(_) => Value::Embedded(Document::new()),
+                _ => Value::Null,
+            }
+        } else {
+            self.store.read_property(class, prop, row)?
+        };
+        let stamp = self.store.field_clock(&class.name, row, &prop.name)?;
+        Ok(Some(Register { value, stamp }))
+    }
+
+    fn put_field(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        register: Register,
+    ) -> Result<bool> {
+        let Some((class, row, prop)) = self.slot(object, path)? else {
+            return Ok(false);
+        };
+        let ctx = WriteCtx::new(register.stamp);
+        if class.primary_key.as_deref() == Some(prop.name.as_str()) {
+            if register.value == Value::from(object.pk.clone()) {
+                return Ok(true);
+            }
+            return Err(StorageError::UnsupportedOperation {
+                class: class.name.clone(),
+                property: prop.name.clone(),
+                operation: "changing",
+                reason: "a primary key cannot change after creation".into(),
+            }
+            .into());
+        }
+        if self.store.cat.is_embedded_link(prop) {
+            if let Value::Embedded(_) = register.value {
+                if self.child_row(class, row, prop, None)?.is_some() {
+                    self.store
+                        .record_field_clock(&ctx, &class.name, row, &prop.name)?;
+                    return Ok(true);
+                }
+                let child_class = self
+                    .store
+                    .cat
+                    .class(prop.object_type.as_deref().unwrap_or_default())?;
+                let blank = Value::Embedded(blank_document(child_class));
+                self.store.set_property(&ctx, class, prop, row, &blank)?;
+                return Ok(true);
+            }
+        }
+        if self.store.cat.is_embedded_link(prop) {
+            if let Some(child) = self.child_row(class, row, prop, None)? {
+                let child_class = self
+                    .store
+                    .cat
+                    .class(prop.object_type.as_deref().unwrap_or_default())?;
+                let survivors =
+                    self.displace_row(object, child_class, child, path, register.stamp)?;
+                self.keep_ghosts(object, survivors)?;
+            }
+        }
+        let value = if self.link_resolves(&register.value)? {
+            register.value
+        } else {
+            Value::Null
+        };
+        self.store.set_property(&ctx, class, prop, row, &value)?;
+        Ok(true)
+    }
+
+    fn integer_adds(&mut self, object: &Link, path: &[PathSegment]) -> Result<Vec<(Stamp, i64)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT clock, replica, delta FROM __syncline_sync_adds WHERE class = ?1 AND pk = ?2 AND path = ?3 ORDER BY n")
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(
+                params![object.class, pk_key(&object.pk), path_key(path)],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .map_err(sql_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (c, r, d) = row.map_err(sql_err)?;
+            out.push((stored(c, r)?, d));
+        }
+        Ok(out)
+    }
+
+    fn put_integer_adds(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        adds: Vec<(Stamp, i64)>,
+    ) -> Result<()> {
+        let (pk, p) = (pk_key(&object.pk), path_key(path));
+        self.conn()
+            .prepare_cached(
+                "DELETE FROM __syncline_sync_adds WHERE class = ?1 AND pk = ?2 AND path = ?3",
+            )
+            .map_err(sql_err)?
+            .execute(params![object.class, pk, p])
+            .map_err(sql_err)?;
+        let mut insert = self
+            .conn()
+            .prepare_cached("INSERT INTO __syncline_sync_adds (class, pk, path, n, clock, replica, delta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .map_err(sql_err)?;
+        for (n, (stamp, delta)) in adds.into_iter().enumerate() {
+            insert
+                .execute(params![
+                    object.class,
+                    pk,
+                    p,
+                    i64::try_from(n).unwrap_or(i64::MAX),
+                    stamp.clock.to_packed(),
+                    stamp.replica.to_i64(),
+                    delta
+                ])
+                .map_err(sql_err)?;
+        }
+        Ok(())
+    }
+
+    fn list_element(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        id: ElementId,
+    ) -> Result<Option<ListElement>> {
+        let Some((class, row, prop)) = self.collection_slot(object, path, Collection::List)? else {
+            return Ok(None);
+        };
+        let Some((_, position, sql, tag)) = self.list_row(class, prop, row, id)? else {
+            return Ok(None);
+        };
+        let value = self.decode_element(prop, sql, tag)?;
+        let (value_stamp, position_stamp) = self
+            .element_meta(object, path, id)?
+            .unwrap_or((id.stamp(), id.stamp()));
+        Ok(Some(ListElement {
+            position,
+            position_stamp,
+            value,
+            value_stamp,
+        }))
+    }
+
+    fn put_list_element(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        id: ElementId,
+        element: ListElement,
+    ) -> Result<bool> {
+        let Some((class, row, prop)) = self.collection_slot(object, path, Collection::List)? else {
+            return Ok(false);
+        };
+        let ctx = WriteCtx::new(element.value_stamp);
+        let table = self.store.cat.elements(&class.name, &prop.name);
+        let embedded = self.store.cat.is_embedded_link(prop);
+        let blank = |store: &Self| -> Result<Value> {
+            let child_class = store
+                .store
+                .cat
+                .class(prop.object_type.as_deref().unwrap_or_default())?;
+            Ok(Value::Embedded(blank_document(child_class)))
+        };
+        match self.list_row(class, prop, row, id)? {
+            Some((erow, position, old, _)) => {
+                if position != element.position {
+                    self.conn()
+                        .prepare_cached(&format!("UPDATE {table} SET pos = ?1 WHERE _row = ?2"))
+                        .map_err(sql_err)?
+                        .execute(params![element.position, erow])
+                        .map_err(sql_err)?;
+                }
+                let keep = embedded
+                    && matches!(element.value, Value::Embedded(_))
+                    && matches!(old, Sql::Integer(_));
+                if !keep {
+                    if !self.link_resolves(&element.value)? {
+                        self.drop_element(object, path, id)?;
+                        return Ok(true);
+                    }
+                    let value = if embedded && matches!(element.value, Value::Embedded(_)) {
+                        blank(self)?
+                    } else {
+                        element.value.clone()
+                    };
+                    if embedded {
+                        self.delete_child(prop, old)?;
+                    }
+                    let (sql, tag) = self.store.encode_value(&ctx, class, prop, &value)?;
+                    let update = if prop.ty == PropertyType::Mixed {
+                        format!(
+                            "UPDATE {table} SET value = ?1, \"value@type\" = ?3 WHERE _row = ?2"
+                        )
+                    } else {
+                        format!("UPDATE {table} SET value = ?1 WHERE _row = ?2")
+                    };
+                    let mut stmt = self.conn().prepare_cached(&update).map_err(sql_err)?;
+                    if prop.ty == PropertyType::Mixed {
+                        stmt.execute(params![sql, erow, tag]).map_err(sql_err)?;
+                    } else {
+                        stmt.execute(params![sql, erow]).map_err(sql_err)?;
+                    }
+                }
+            }
+            None => {
+                if !self.link_resolves(&element.value)? {
+                    return Ok(true);
+                }
+                let value = if embedded && matches!(element.value, Value::Embedded(_)) {
+                    blank(self)?
+                } else {
+                    element.value.clone()
+                };
+                self.store.insert_list_element(
+                    &ctx,
+                    class,
+                    prop,
+                    row,
+                    &element.position,
+                    id,
+                    &value,
+                )?;
+            }
+        }
+        self.put_element_meta(
+            object,
+            path,
+            id,
+            element.value_stamp,
+            element.position_stamp,
+        )?;
+        Ok(true)
+    }
+
+    fn remove_list_element(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        id: ElementId,
+    ) -> Result<()> {
+        self.drop_element(object, path, id)
+    }
+
+    fn set_element(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        value: &Value,
+    ) -> Result<Option<Entry>> {
+        let key = crate::sync::memory::element_key(value);
+        if let Some((present, stamp)) = self.entry_meta(object, path, &key)? {
+            return Ok(Some(Entry {
+                value: present.then(|| value.clone()),
+                stamp,
+            }));
+        }
+        let Some((class, row, prop)) = self.collection_slot(object, path, Collection::Set)? else {
+            return Ok(None);
+        };
+        let there = self
+            .set_items(class, prop, row)?
+            .iter()
+            .any(|item| crate::sync::memory::element_key(item) == key);
+        Ok(there.then(|| Entry {
+            value: Some(value.clone()),
+            stamp: Stamp::MIN,
+        }))
+    }
+
+    fn put_set_element(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        value: &Value,
+        entry: Entry,
+    ) -> Result<bool> {
+        let Some((class, row, prop)) = self.collection_slot(object, path, Collection::Set)? else {
+            return Ok(false);
+        };
+        let ctx = WriteCtx::new(entry.stamp);
+        let present = entry.value.is_some();
+        if present {
+            if self.link_resolves(value)? {
+                self.store.set_add(&ctx, class, prop, row, value)?;
+            }
+        } else {
+            self.store.set_remove(class, prop, row, value)?;
+        }
+        self.put_entry_meta(
+            object,
+            path,
+            &crate::sync::memory::element_key(value),
+            present,
+            entry.stamp,
+        )?;
+        Ok(true)
+    }
+
+    fn dictionary_entry(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        key: &str,
+    ) -> Result<Option<Entry>> {
+        let meta = self.entry_meta(object, path, key.as_bytes())?;
+        let Some((class, row, prop)) =
+            self.collection_slot(object, path, Collection::Dictionary)?
+        else {
+            return Ok(meta.map(|(present, stamp)| Entry {
+                value: present.then_some(Value::Null),
+                stamp,
+            }));
+        };
+        let stored_value = match self.dictionary_row(class, prop, row, key)? {
+            Some((sql, tag)) => Some(self.decode_element(prop, sql, tag)?),
+            None => None,
+        };
+        Ok(match (meta, stored_value) {
+            (Some((true, stamp)), value) => Some(Entry {
+                value: Some(value.unwrap_or(Value::Null)),
+                stamp,
+            }),
+            (Some((false, stamp)), _) => Some(Entry { value: None, stamp }),
+            (None, Some(value)) => Some(Entry {
+                value: Some(value),
+                stamp: Stamp::MIN,
+            }),
+            (None, None) => None,
+        })
+    }
+
+    fn put_dictionary_entry(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        key: &str,
+        entry: Entry,
+    ) -> Result<bool> {
+        let Some((class, row, prop)) =
+            self.collection_slot(object, path, Collection::Dictionary)?
+        else {
+            return Ok(false);
+        };
+        let ctx = WriteCtx::new(entry.stamp);
+        let embedded = self.store.cat.is_embedded_link(prop);
+        match &entry.value {
+            Some(Value::Embedded(_)) if embedded => {
+                let existing = self.dictionary_row(class, prop, row, key)?;
+                if !matches!(existing, Some((Sql::Integer(_), _))) {
+                    let child_class = self
+                        .store
+                        .cat
+                        .class(prop.object_type.as_deref().unwrap_or_default())?;
+                    let blank = Value::Embedded(blank_document(child_class));
+                    self.store.dict_set(&ctx, class, prop, row, key, &blank)?;
+                }
+            }
+            Some(value) => {
+                let value = if self.link_resolves(value)? {
+                    value.clone()
+                } else {
+                    Value::Null
+                };
+                self.displace_entry(object, class, row, prop, path, key, entry.stamp)?;
+                self.store.dict_set(&ctx, class, prop, row, key, &value)?;
+            }
+            None => {
+                self.displace_entry(object, class, row, prop, path, key, entry.stamp)?;
+                self.store.dict_remove(&ctx, class, prop, row, key)?;
+            }
+        }
+        self.put_entry_meta(
+            object,
+            path,
+            key.as_bytes(),
+            entry.value.is_some(),
+            entry.stamp,
+        )?;
+        Ok(true)
+    }
+
+    fn clear_stamp(&mut self, object: &Link, path: &[PathSegment]) -> Result<Option<Stamp>> {
+        self.clear_meta(object, path)
+    }
+
+    fn clear_collection(
+        &mut self,
+        object: &Link,
+        path: &[PathSegment],
+        stamp: Stamp,
+    ) -> Result<bool> {
+        let Some((class, row, prop)) = self.slot(object, path)? else {
+            return Ok(false);
+        };
+        let ctx = WriteCtx::new(stamp);
+        match (storage_of(prop), prop.collection) {
+            (Storage::Elements, Collection::List) => {
+                for entry in self.store.list_entries(class, prop, row)? {
+                    if entry.id.stamp() <= stamp {
+                        self.drop_element(object, path, entry.id)?;
+                    }
+                }
+            }
+            (Storage::Elements, Collection::Set) => {
+                for item in self.set_items(class, prop, row)? {
+                    let key = crate::sync::memory::element_key(&item);
+                    let written = self
+                        .entry_meta(object, path, &key)?
+                        .map_or(Stamp::MIN, |(_, s)| s);
+                    if written <= stamp {
+                        self.store.set_remove(class, prop, row, &item)?;
+                    }
+                }
+            }
+            (Storage::Elements, Collection::Dictionary) => {
+                let keys: Vec<String> = match self.store.read_collection(class, prop, row)? {
+                    Value::Dictionary(map) => map.into_keys().collect(),
+                    _ => Vec::new(),
+                };
+                for key in keys {
+                    let written = self
+                        .entry_meta(object, path, key.as_bytes())?
+                        .map_or(Stamp::MIN, |(_, s)| s);
+                    if written <= stamp {
+                        self.displace_entry(object, class, row, prop, path, &key, stamp)?;
+                        self.store.dict_remove(&ctx, class, prop, row, &key)?;
+                    }
+                }
+            }
+            _ => {
+                return Err(StorageError::UnsupportedOperation {
+                    class: class.name.clone(),
+                    property: prop.name.clone(),
+                    operation: "clear",
+                    reason: "the property is not a collection".into(),
+                }
+                .into())
+            }
+        }
+        // Entries written at or before the clear are gone, removed ones included.
+        self.conn()
+            .prepare_cached("DELETE FROM __syncline_sync_entries WHERE class = ?1 AND pk = ?2 AND path = ?3 AND (clock < ?4 OR (clock = ?4 AND replica <= ?5))")
+            .map_err(sql_err)?
+            .execute(params![object.class, pk_key(&object.pk), path_key(path), stamp.clock.to_packed(), stamp.replica.to_i64()])
+            .map_err(sql_err)?;
+        self.forget_inside(object, path, Some(stamp))?;
+        self.put_clear_meta(object, path, stamp)?;
+        Ok(true)
+    }
+
+    fn ghosts(&mut self, object: &Link) -> Result<Vec<Ghost>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT clock, replica, instruction FROM __syncline_sync_ghosts WHERE class = ?1 AND pk = ?2 ORDER BY n")
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![object.class, pk_key(&object.pk)], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .map_err(sql_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (c, r, bytes) = row.map_err(sql_err)?;
+            let stamp = stored(c, r)?;
+            let mut changeset = Changeset::from_bytes(&bytes)?;
+            let Some(instruction) = changeset.instructions.pop() else {
+                return Err(StorageError::corrupt("a waiting sync change is empty").into());
+            };
+            out.push(Ghost { stamp, instruction });
+        }
+        Ok(out)
+    }
+
+    fn put_ghosts(&mut self, object: &Link, ghosts: Vec<Ghost>) -> Result<()> {
+        let pk = pk_key(&object.pk);
+        self.conn()
+            .prepare_cached("DELETE FROM __syncline_sync_ghosts WHERE class = ?1 AND pk = ?2")
+            .map_err(sql_err)?
+            .execute(params![object.class, pk])
+            .map_err(sql_err)?;
+        for (n, ghost) in ghosts.into_iter().enumerate() {
+            let changeset = Changeset {
+                replica: ghost.stamp.replica,
+                clock: ghost.stamp.clock,
+                instructions: vec![ghost.instruction],
+            };
+            self.conn()
+                .prepare_cached("INSERT INTO __syncline_sync_ghosts (class, pk, n, clock, replica, instruction) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .map_err(sql_err)?
+                .execute(params![
+                    object.class,
+                    pk,
+                    i64::try_from(n).unwrap_or(i64::MAX),
+                    ghost.stamp.clock.to_packed(),
+                    ghost.stamp.replica.to_i64(),
+                    changeset.to_bytes()?
+                ])
+                .map_err(sql_err)?;
+        }
+        Ok(())
+    }
+}
+
+impl SqliteMergeStore<'_> {
+    /// Removes a list element, the embedded object it holds and its merge metadata.
+    fn drop_element(&self, object: &Link, path: &[PathSegment], id: ElementId) -> Result<()> {
+        if let Some((class, row, prop)) = self.collection_slot(object, path, Collection::List)? {
+            if let Some((erow, _, value, _)) = self.list_row(class, prop, row, id)? {
+                if self.store.cat.is_embedded_link(prop) {
+                    self.delete_child(prop, value)?;
+                }
+                self.conn()
+                    .prepare_cached(&format!(
+                        "DELETE FROM {} WHERE _row = ?1",
+                        self.store.cat.elements(&class.name, &prop.name)
+                    ))
+                    .map_err(sql_err)?
+                    .execute([erow])
+                    .map_err(sql_err)?;
+            }
+        }
+        self.put_element_meta(object, path, id, id.stamp(), id.stamp())?;
+        self.forget_inside(object, &with(path, PathSegment::Element(id)), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use crate::sync::merge::tests::{random_delivery, random_history};
+    use crate::sync::{Hlc, Instruction, Operation, PathSegment, ReplicaId};
+    use crate::{Config, Database, Document, ObjectSchema, PrimaryKey, Property, PropertyType};
+    use crate::{Schema, Value};
+
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            ObjectSchema::new(
+                "Task",
+                vec![
+                    Property::new("_id", PropertyType::Int),
+                    Property::new("a", PropertyType::Mixed),
+                    Property::new("b", PropertyType::Mixed),
+                    Property::new("n", PropertyType::Int).optional(),
+                    Property::new("l", PropertyType::Mixed).list(),
+                    Property::link("items", "Item").list(),
+                    Property::new("s", PropertyType::Mixed).set(),
+                    Property::new("d", PropertyType::Mixed).dictionary(),
+                    Property::link("de", "Entry").dictionary(),
+                    Property::link("emb", "Emb"),
+                ],
+            )
+            .with_primary_key("_id"),
+            ObjectSchema::new("Item", vec![Property::new("n", PropertyType::Int)]).into_embedded(),
+            ObjectSchema::new("Entry", vec![Property::new("v", PropertyType::Mixed)])
+                .into_embedded(),
+            ObjectSchema::new(
+                "Emb",
+                vec![
+                    Property::new("x", PropertyType::Mixed),
+                    Property::new("n", PropertyType::Int).optional(),
+                ],
+            )
+            .into_embedded(),
+        ])
+    }
+
+    fn open() -> Database {
+        Database::open_temporary(Config::new(schema())).unwrap()
+    }
+
+    /// Every task, with set elements in a canonical order (sets have none of their own).
+    fn snapshot(db: &Database) -> BTreeMap<PrimaryKey, Document> {
+        db.read(|t| t.objects("Task"))
+            .unwrap()
+            .into_iter()
+            .map(|o| {
+                let fields = o
+                    .fields
+                    .into_iter()
+                    .map(|(k, v)| match v {
+                        Value::Set(mut items) => {
+                            items.sort_by_key(crate::sync::memory::element_key);
+                            (k, Value::Set(items))
+                        }
+                        v => (k, v),
+                    })
+                    .collect();
+                (o.pk, fields)
+            })
+            .collect()
+    }
+
+    fn remote(replica: u64, ms: u64, instructions: Vec<Instruction>) -> Changeset {
+        Changeset {
+            replica: ReplicaId::new(replica).unwrap(),
+            clock: Hlc::new(ms, 0).unwrap(),
+            instructions,
+        }
+    }
+
+    fn at(pk: i64, field: &str, op: Operation) -> Instruction {
+        Instruction::at(
+            "Task",
+            PrimaryKey::Int(pk),
+            vec![PathSegment::Property(field.into())],
+            op,
+        )
+    }
+
+    fn create_local(db: &Database, pk: i64) {
+        db.write(|t| {
+            let mut doc = Document::new();
+            doc.insert("_id".into(), pk.into());
+            doc.insert("n".into(), 10.into());
+            t.create("Task", doc).map(|_| ())
+        })
+        .unwrap();
+    }
+
+    /// A clock far after any local one (so "newer than local") and one long before.
+    const FUTURE: u64 = Hlc::MAX_PHYSICAL_MS - 10;
+    const PAST: u64 = 1_000;
+
+    #[test]
+    fn a_remote_changeset_applies_once_and_leaves_the_outbox_alone() {
+        let db = open();
+        let changeset = remote(
+            7,
+            PAST,
+            vec![
+                Instruction::create("Task", PrimaryKey::Int(1)),
+                at(1, "n", Operation::Set { value: 5.into() }),
+                at(1, "n", Operation::AddInteger { delta: 2 }),
+            ],
+        );
+        assert!(db.apply_remote_changeset(&changeset).unwrap());
+        assert!(!db.apply_remote_changeset(&changeset).unwrap());
+        let state = snapshot(&db);
+        assert_eq!(state[&PrimaryKey::Int(1)]["n"], 7.into());
+        assert!(db.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn field_writes_are_last_writer_wins_against_local_ones() {
+        let db = open();
+        create_local(&db, 1);
+        db.write(|t| t.set("Task", &PrimaryKey::Int(1), "a", "local".into()))
+            .unwrap();
+        db.apply_remote_changeset(&remote(
+            7,
+            PAST,
+            vec![at(
+                1,
+                "a",
+                Operation::Set {
+                    value: "old".into(),
+                },
+            )],
+        ))
+        .unwrap();
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["a"], "local".into());
+        db.apply_remote_changeset(&remote(
+            7,
+            FUTURE,
+            vec![at(
+                1,
+                "a",
+                Operation::Set {
+                    value: "new".into(),
+                },
+            )],
+        ))
+        .unwrap();
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["a"], "new".into());
+        // The local clock moved past the remote one: the next local write wins again.
+        db.write(|t| t.set("Task", &PrimaryKey::Int(1), "a", "later".into()))
+            .unwrap();
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["a"], "later".into());
+    }
+
+    #[test]
+    fn a_local_delete_wins_over_a_concurrent_remote_update() {
+        let db = open();
+        create_local(&db, 1);
+        db.write(|t| t.delete("Task", &PrimaryKey::Int(1)).map(|_| ()))
+            .unwrap();
+        // Made concurrently, with a later clock, by a replica that had not seen the delete.
+        db.apply_remote_changeset(&remote(
+            7,
+            FUTURE,
+            vec![at(1, "a", Operation::Set { value: 1.into() })],
+        ))
+        .unwrap();
+        assert!(snapshot(&db).is_empty());
+    }
+
+    #[test]
+    fn local_additions_count_on_top_of_an_older_remote_set() {
+        let db = open();
+        create_local(&db, 1);
+        db.write(|t| {
+            t.add_integer("Task", &PrimaryKey::Int(1), "n", 3)
+                .map(|_| ())
+        })
+        .unwrap();
+        // A set made before the local addition (older clock) but received after it.
+        db.apply_remote_changeset(&remote(
+            7,
+            PAST,
+            vec![at(1, "n", Operation::Set { value: 100.into() })],
+        ))
+        .unwrap();
+        // The remote set is older than the local create's write of n, so it loses; the sum stays.
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["n"], 13.into());
+        db.apply_remote_changeset(&remote(
+            8,
+            FUTURE,
+            vec![at(1, "n", Operation::AddInteger { delta: 4 })],
+        ))
+        .unwrap();
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["n"], 17.into());
+    }
+
+    #[test]
+    fn a_bad_remote_changeset_is_an_error_and_changes_nothing() {
+        let db = open();
+        let changeset = remote(
+            7,
+            PAST,
+            vec![
+                Instruction::create("Task", PrimaryKey::Int(1)),
+                at(1, "nope", Operation::Set { value: 1.into() }),
+            ],
+        );
+        let err = db
+            .apply_remote_changeset(&changeset)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nope"), "{err}");
+        assert!(snapshot(&db).is_empty());
+        let changeset = remote(
+            7,
+            PAST,
+            vec![Instruction::create("Ghost", PrimaryKey::Int(1))],
+        );
+        assert!(db.apply_remote_changeset(&changeset).is_err());
+        // A type mismatch is refused too.
+        let changeset = remote(
+            7,
+            PAST + 1,
+            vec![
+                Instruction::create("Task", PrimaryKey::Int(2)),
+                at(
+                    2,
+                    "n",
+                    Operation::Set {
+                        value: "ten".into(),
+                    },
+                ),
+            ],
+        );
+        assert!(db.apply_remote_changeset(&changeset).is_err());
+        assert!(snapshot(&db).is_empty());
+    }
+
+    #[test]
+    fn the_outbox_lists_local_changesets_in_order_and_forgets_uploaded_ones() {
+        let db = open();
+        create_local(&db, 1);
+        create_local(&db, 2);
+        create_local(&db, 3);
+        let pending = db.outbox().unwrap();
+        assert_eq!(pending.len(), 3);
+        assert!(pending
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1.clock < w[1].1.clock));
+        assert_eq!(db.remove_from_outbox(pending[1].0).unwrap(), 2);
+        let rest = db.outbox().unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].0, pending[2].0);
+    }
+
+    #[test]
+    fn local_changesets_integrate_elsewhere_to_the_same_state() {
+        let source = open();
+        source
+            .write(|t| {
+                let mut doc = Document::new();
+                doc.insert("_id".into(), 1.into());
+                doc.insert("a".into(), "x".into());
+                doc.insert("l".into(), Value::List(vec![1.into(), 2.into()]));
+                doc.insert("s".into(), Value::Set(vec![3.into()]));
+                t.create("Task", doc)?;
+                t.list_insert("Task", &PrimaryKey::Int(1), "l", 1, 9.into())?;
+                t.add_integer("Task", &PrimaryKey::Int(1), "n", 0).ok();
+                t.set_add("Task", &PrimaryKey::Int(1), "s", 4.into())?;
+                t.dict_set("Task", &PrimaryKey::Int(1), "d", "k", "v".into())
+            })
+            .unwrap();
+        let copy = open();
+        for (_, changeset) in source.outbox().unwrap() {
+            assert!(copy.apply_remote_changeset(&changeset).unwrap());
+        }
+        assert_eq!(snapshot(&copy), snapshot(&source));
+    }
+
+    fn final_state(changesets: &[Changeset], order: &[usize]) -> BTreeMap<PrimaryKey, Document> {
+        let db = open();
+        for &i in order {
+            db.apply_remote_changeset(&changesets[i]).unwrap();
+        }
+        snapshot(&db)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn remote_changesets_converge_on_sqlite_in_every_causal_order(
+            seed in any::<u64>(),
+            replicas in 2u64..5,
+            steps in 1usize..16,
+        ) {
+            let history = random_history(seed, replicas, steps, false);
+            let reference_order: Vec<usize> = (0..history.changesets.len()).collect();
+            let reference = final_state(&history.changesets, &reference_order);
+            for k in 0..2u64 {
+                let order = random_delivery(&history, seed.wrapping_add(k));
+                let state = final_state(&history.changesets, &order);
+                prop_assert_eq!(&state, &reference, "delivery order {:?}", order);
+            }
+        }
+    }
+}
