@@ -24,6 +24,7 @@ use crate::files::CliError;
     after_help = "Examples:\n  \
         syncline schema to-json-schema model.json --out app/\n  \
         syncline schema infer people.jsonl\n  \
+        syncline codegen --lang kotlin model.json > Models.kt\n  \
         syncline db import app.db --schema model.json --data data.json\n  \
         syncline db query app.db Person 'age > $0 SORT(name ASC)' --arg 30"
 )]
@@ -35,11 +36,40 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Convert, infer, compare and check schemas.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            syncline schema to-json-schema model.json\n  \
+            syncline schema diff old.json new.json\n  \
+            syncline schema check model.json --queryable owner_id"
+    )]
     Schema(SchemaCommand),
     /// Import into, query, export and inspect a local database file.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            syncline db import app.db --schema model.json --data data.json\n  \
+            syncline db query app.db Person 'age > 30'\n  \
+            syncline db stats app.db"
+    )]
     Db(DbCommand),
+    /// Generate model types for an app from a schema.
+    #[command(after_help = "Examples:\n  \
+        syncline codegen --lang swift model.json > Models.swift\n  \
+        syncline codegen --lang kotlin model.json --out app/src/main/kotlin/Models.kt\n\n\
+        Languages: swift, kotlin, c (a header), typescript, python. The generated file holds the \
+        schema to open a database with, and one type per class that converts to and from the \
+        bindings' field maps.")]
+    Codegen {
+        /// The language: swift, kotlin, c, typescript or python.
+        #[arg(long, value_name = "LANG")]
+        lang: String,
+        /// The schema (Realm JS form or App Services JSON Schemas).
+        schema: PathBuf,
+        /// Write the code to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,6 +264,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             } => schema_cmd::diff(&old, &new, development_mode.map(|m| m == OnOff::On)),
             SchemaCommand::Check { file, queryable } => schema_cmd::check(&file, &queryable),
         },
+        Command::Codegen { lang, schema, out } => {
+            schema_cmd::codegen(&lang, &schema, out.as_deref())
+        }
         Command::Db(cmd) => match cmd {
             DbCommand::Import {
                 db,

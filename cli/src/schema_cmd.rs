@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
+use syncline_core::schema::codegen::Language;
 use syncline_core::schema::{
     development_mode_decision, with_relationships, JsonSchemaOptions, SchemaInferrer,
 };
@@ -275,4 +276,27 @@ pub fn check(file: &Path, queryable: &[String]) -> Result<(), CliError> {
             .map(|e| CliError::at(shown(file), e))
             .collect(),
     ))
+}
+
+/// `codegen --lang LANG SCHEMA [--out FILE]`.
+pub fn codegen(lang: &str, file: &Path, out: Option<&Path>) -> Result<(), CliError> {
+    let language: Language = lang
+        .parse()
+        .map_err(|e| CliError::at(format!("--lang {lang}"), e))?;
+    let schema = read_schema(file)?;
+    let code = schema
+        .generate_models(language)
+        .map_err(|e| CliError::at(shown(file), e))?;
+    match out {
+        None => print(&code),
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    CliError::at(shown(dir), format!("cannot create directory: {e}"))
+                })?;
+            }
+            std::fs::write(path, code)
+                .map_err(|e| CliError::at(shown(path), format!("cannot write: {e}")))
+        }
+    }
 }

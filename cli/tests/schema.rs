@@ -8,8 +8,9 @@ use serde_json::json;
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    let commands: [&[&str]; 13] = [
+    let commands: [&[&str]; 14] = [
         &[],
+        &["codegen"],
         &["schema"],
         &["db"],
         &["schema", "to-json-schema"],
@@ -28,7 +29,7 @@ fn every_command_has_help_with_an_example() {
         args.push("--help");
         let run = syncline(&args);
         let out = run.ok();
-        if command.len() != 1 {
+        if command.len() != 1 || command == ["codegen"] {
             assert!(
                 out.contains("Example"),
                 "{command:?} --help has no example:\n{out}"
@@ -417,4 +418,64 @@ fn check_applies_flexible_sync_rules() {
         .fails()
         .to_owned();
     assert!(err.contains("not valid JSON"), "{err}");
+}
+
+#[test]
+fn codegen_writes_models_in_each_language() {
+    for (lang, marker) in [
+        ("swift", "import Syncline"),
+        ("kotlin", "package "),
+        ("c", "#ifndef SYNCLINE_MODELS_H"),
+        ("typescript", "export "),
+        ("python", "from syncline import"),
+    ] {
+        let run = syncline(&["codegen", "--lang", lang, "app_model.json"]);
+        let code = run.ok();
+        assert!(code.contains(marker), "{lang}:\n{code}");
+        for class in ["Person", "Dog", "Address"] {
+            assert!(code.contains(class), "{lang} lacks {class}:\n{code}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("src/Models.kt");
+    let run = syncline(&[
+        "codegen",
+        "--lang",
+        "kotlin",
+        "app_model.json",
+        "--out",
+        &arg(&out),
+    ]);
+    assert_eq!(run.ok(), "");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("Person"));
+}
+
+#[test]
+fn codegen_bad_input() {
+    let err = syncline(&["codegen", "--lang", "rust", "app_model.json"])
+        .fails()
+        .to_owned();
+    assert_eq!(
+        err,
+        "syncline: --lang rust: unknown language \"rust\" (expected swift, kotlin, c, typescript \
+         or python)\n"
+    );
+    let err = syncline(&["codegen", "--lang", "swift", "long_name.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with("syncline: long_name.json: class \"ThisClassName"),
+        "{err}"
+    );
+    let err = syncline(&["codegen", "--lang", "c", "malformed.json"])
+        .fails()
+        .to_owned();
+    assert!(
+        err.starts_with("syncline: malformed.json: line 1, column "),
+        "{err}"
+    );
+    let err = syncline(&["codegen", "--lang", "python", "unsupported.schema.json"])
+        .fails()
+        .to_owned();
+    assert!(err.contains("Item.properties.color.enum"), "{err}");
 }
