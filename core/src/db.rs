@@ -234,6 +234,18 @@ pub struct Database {
     inner: Arc<Inner>,
 }
 
+/// A reference to a database that does not keep it open: observers hold one, so that an
+/// observer nobody cancelled does not keep the file open.
+#[derive(Clone)]
+pub(crate) struct WeakDatabase(std::sync::Weak<Inner>);
+
+impl WeakDatabase {
+    /// The database, unless every [`Database`] handle is gone.
+    pub(crate) fn upgrade(&self) -> Option<Database> {
+        self.0.upgrade().map(|inner| Database { inner })
+    }
+}
+
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
@@ -513,6 +525,11 @@ impl Database {
         conn.query_row("SELECT count(*) FROM __syncline_meta", [], |_| Ok(()))
             .map_err(StorageError::from)?;
         Ok(txn)
+    }
+
+    /// A reference that does not keep the database open.
+    pub(crate) fn downgrade(&self) -> WeakDatabase {
+        WeakDatabase(Arc::downgrade(&self.inner))
     }
 
     /// Registers `hook` to run after every commit that changed objects.
@@ -1019,7 +1036,8 @@ impl ReadTransaction {
             .ok_or_else(|| StorageError::corrupt("the transaction is closed").into())
     }
 
-    fn store(&self) -> Result<Store<'_>> {
+    /// The snapshot as an object source (the change notifier follows backlinks through it).
+    pub(crate) fn store(&self) -> Result<Store<'_>> {
         Ok(Store {
             conn: self.conn()?,
             cat: &self.db.inner.catalog,

@@ -13,6 +13,7 @@ pub mod storage;
 pub mod sync;
 pub mod value;
 
+pub use changes::{ChangeEvent, ChangeSet, ObserverHandle};
 pub use db::{
     CommitInfo, Config, Database, HookId, Migration, Object, ObjectChangeKind, ReadTransaction,
     Results, WriteTransaction,
