@@ -1883,7 +1883,7 @@ impl WriteTransaction {
             crate::storage::sync_store::record_local(
                 conn,
                 &self.db.inner.catalog,
-                &self.changeset,
+                &mut self.changeset,
             )?;
             let bytes = crate::storage::outbox::encode(&self.changeset);
             conn.prepare_cached("INSERT INTO __syncline_outbox (changeset) VALUES (?1)")

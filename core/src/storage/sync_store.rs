@@ -70,7 +70,16 @@ const PATH_TABLES: [&str; 4] = [
 ];
 
 fn ensure_tables(conn: &Connection) -> Result<()> {
-    conn.execute_batch(SCHEMA).map_err(StorageError::from)?;
+    // The tables are made on first use, in the transaction that first needs them.
+    let exists: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '__syncline_sync_ghosts')",
+        )
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(StorageError::from)?;
+    if !exists {
+        conn.execute_batch(SCHEMA).map_err(StorageError::from)?;
+    }
     Ok(())
 }
 
@@ -224,12 +233,21 @@ pub(crate) fn apply_remote(
 /// Keeps the merge state current for a local write transaction's changeset: erase stamps,
 /// integer additions, set and dictionary stamps, clears, list element stamps. Values and field
 /// clocks are written by the storage layer itself.
-pub(crate) fn record_local(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
-    let needs_state = changeset.instructions.iter().any(|i| {
-        !matches!(i.op, Operation::CreateObject)
-            && !matches!(&i.op, Operation::Set { value } if !matches!(value, Value::Embedded(_)))
+pub(crate) fn record_local(
+    conn: &Connection,
+    cat: &Catalog,
+    changeset: &mut Changeset,
+) -> Result<()> {
+    let nested = changeset
+        .instructions
+        .iter()
+        .any(|i| instruction_value(i).is_some_and(has_nested_collection));
+    let needs_state = changeset.instructions.iter().any(|i| match &i.op {
+        Operation::CreateObject | Operation::ListInsert { .. } => false,
+        Operation::Set { value } => matches!(value, Value::Embedded(_) | Value::Null),
+        _ => true,
     });
-    if !needs_state {
+    if !nested && !needs_state {
         return Ok(());
     }
     ensure_tables(conn)?;
@@ -237,11 +255,73 @@ pub(crate) fn record_local(conn: &Connection, cat: &Catalog, changeset: &Changes
         store: Store { conn, cat },
         local: changeset.replica,
     };
+    if nested {
+        let mut expanded = Vec::with_capacity(changeset.instructions.len());
+        for instruction in std::mem::take(&mut changeset.instructions) {
+            store.expand(instruction, &mut expanded)?;
+        }
+        changeset.instructions = expanded;
+    }
+    // Objects created by this changeset have no merge state to forget yet.
+    let created: std::collections::HashSet<Link> = changeset
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.op, Operation::CreateObject))
+        .map(|i| i.object.clone())
+        .collect();
     let stamp = changeset.stamp();
     for instruction in &changeset.instructions {
-        store.record_local_instruction(stamp, instruction)?;
+        store.record_local_instruction(
+            stamp,
+            instruction,
+            created.contains(&instruction.object),
+        )?;
     }
     Ok(())
+}
+
+/// The value an instruction writes into a place that may hold an embedded object.
+fn instruction_value(instruction: &Instruction) -> Option<&Value> {
+    match &instruction.op {
+        Operation::Set { value }
+        | Operation::ListInsert { value, .. }
+        | Operation::ListSet { value, .. }
+        | Operation::DictionarySet { value, .. } => Some(value),
+        _ => None,
+    }
+}
+
+/// Whether an embedded object value holds a collection (at any depth).
+fn has_nested_collection(value: &Value) -> bool {
+    match value {
+        Value::Embedded(doc) => doc.values().any(|v| {
+            matches!(v, Value::List(_) | Value::Set(_) | Value::Dictionary(_))
+                || has_nested_collection(v)
+        }),
+        _ => false,
+    }
+}
+
+/// An embedded object value without its collections, and the relative paths of those
+/// collections (they travel as element instructions).
+fn strip_collections(value: Value, at: &[PathSegment], found: &mut Vec<Vec<PathSegment>>) -> Value {
+    let Value::Embedded(doc) = value else {
+        return value;
+    };
+    let mut kept = Document::new();
+    for (name, v) in doc {
+        let here = with(at, PathSegment::Property(name.clone()));
+        match v {
+            Value::List(_) | Value::Set(_) | Value::Dictionary(_) => found.push(here),
+            Value::Embedded(_) => {
+                kept.insert(name, strip_collections(v, &here, found));
+            }
+            other => {
+                kept.insert(name, other);
+            }
+        }
+    }
+    Value::Embedded(kept)
 }
 
 /// [`MergeStore`] on a write transaction's connection.
@@ -1196,7 +1276,119 @@ impl<'a> SqliteMergeStore<'a> {
         Ok(out)
     }
 
-    fn record_local_instruction(&mut self, stamp: Stamp, instruction: &Instruction) -> Result<()> {
+    /// Rewrites an instruction whose embedded object value holds collections into the
+    /// instruction without them plus element instructions carrying the stored element ids, so
+    /// that later changes to those elements name ids every replica knows.
+    fn expand(&self, instruction: Instruction, out: &mut Vec<Instruction>) -> Result<()> {
+        if !instruction_value(&instruction).is_some_and(has_nested_collection) {
+            out.push(instruction);
+            return Ok(());
+        }
+        let Instruction { object, path, op } = instruction;
+        let (place, op, collections) = match op {
+            Operation::Set { value } => {
+                let mut found = Vec::new();
+                let value = strip_collections(value, &[], &mut found);
+                (path.clone(), Operation::Set { value }, found)
+            }
+            Operation::ListInsert {
+                element,
+                position,
+                value,
+            } => {
+                let mut found = Vec::new();
+                let value = strip_collections(value, &[], &mut found);
+                let place = with(&path, PathSegment::Element(element));
+                (
+                    place,
+                    Operation::ListInsert {
+                        element,
+                        position,
+                        value,
+                    },
+                    found,
+                )
+            }
+            Operation::ListSet { element, value } => {
+                let mut found = Vec::new();
+                let value = strip_collections(value, &[], &mut found);
+                let place = with(&path, PathSegment::Element(element));
+                (place, Operation::ListSet { element, value }, found)
+            }
+            Operation::DictionarySet { key, value } => {
+                let mut found = Vec::new();
+                let value = strip_collections(value, &[], &mut found);
+                let place = with(&path, PathSegment::Key(key.clone()));
+                (place, Operation::DictionarySet { key, value }, found)
+            }
+            op => (Vec::new(), op, Vec::new()),
+        };
+        out.push(Instruction {
+            object: object.clone(),
+            path,
+            op,
+        });
+        for relative in collections {
+            let mut at = place.clone();
+            at.extend(relative);
+            self.expand_collection(&object, &at, out)?;
+        }
+        Ok(())
+    }
+
+    /// Element instructions for the stored contents of the collection at `at`.
+    fn expand_collection(
+        &self,
+        object: &Link,
+        at: &[PathSegment],
+        out: &mut Vec<Instruction>,
+    ) -> Result<()> {
+        let Some((class, row, prop)) = self.slot(object, at)? else {
+            return Ok(());
+        };
+        let instruction = |op| Instruction {
+            object: object.clone(),
+            path: at.to_vec(),
+            op,
+        };
+        match (
+            prop.collection,
+            self.store.read_collection(class, prop, row)?,
+        ) {
+            (Collection::List, Value::List(items)) => {
+                let entries = self.store.list_entries(class, prop, row)?;
+                for (entry, value) in entries.into_iter().zip(items) {
+                    self.expand(
+                        instruction(Operation::ListInsert {
+                            element: entry.id,
+                            position: entry.pos,
+                            value,
+                        }),
+                        out,
+                    )?;
+                }
+            }
+            (Collection::Set, Value::Set(items) | Value::List(items)) => {
+                for value in items {
+                    out.push(instruction(Operation::SetAdd { value }));
+                }
+            }
+            (Collection::Dictionary, Value::Dictionary(map)) => {
+                for (key, value) in map {
+                    self.expand(instruction(Operation::DictionarySet { key, value }), out)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record_local_instruction(
+        &mut self,
+        stamp: Stamp,
+        instruction: &Instruction,
+        fresh: bool,
+    ) -> Result<()> {
         let object = &instruction.object;
         let path = instruction.path.as_slice();
         match &instruction.op {
@@ -1210,7 +1402,9 @@ impl<'a> SqliteMergeStore<'a> {
             Operation::Set { value } => {
                 if matches!(value, Value::Embedded(_) | Value::Null) {
                     // The embedded object there was replaced: what was inside is gone.
-                    self.forget_inside(object, path, Some(stamp))?;
+                    if !fresh {
+                        self.forget_inside(object, path, Some(stamp))?;
+                    }
                 }
             }
             Operation::AddInteger { delta } => {
@@ -1254,15 +1448,19 @@ impl<'a> SqliteMergeStore<'a> {
             Operation::DictionarySet { key, .. } | Operation::DictionaryErase { key } => {
                 let present = matches!(instruction.op, Operation::DictionarySet { .. });
                 self.put_entry_meta(object, path, key.as_bytes(), present, stamp)?;
-                self.forget_inside(
-                    object,
-                    &with(path, PathSegment::Key(key.clone())),
-                    Some(stamp),
-                )?;
+                if !fresh {
+                    self.forget_inside(
+                        object,
+                        &with(path, PathSegment::Key(key.clone())),
+                        Some(stamp),
+                    )?;
+                }
             }
             Operation::Clear => {
                 self.put_clear_meta(object, path, stamp)?;
-                self.forget_inside(object, path, Some(stamp))?;
+                if !fresh {
+                    self.forget_inside(object, path, Some(stamp))?;
+                }
             }
         }
         Ok(())
@@ -2249,6 +2447,70 @@ mod tests {
             assert!(copy.apply_remote_changeset(&changeset).unwrap());
         }
         assert_eq!(snapshot(&copy), snapshot(&source));
+    }
+
+    #[test]
+    fn local_embedded_objects_integrate_elsewhere_to_the_same_state() {
+        let schema = Schema::new(vec![
+            ObjectSchema::new(
+                "Owner",
+                vec![
+                    Property::new("_id", PropertyType::String),
+                    Property::link("home", "Address"),
+                    Property::link("past", "Address").list(),
+                    Property::link("byName", "Address").dictionary(),
+                    Property::new("age", PropertyType::Int),
+                ],
+            )
+            .with_primary_key("_id"),
+            ObjectSchema::new(
+                "Address",
+                vec![
+                    Property::new("street", PropertyType::String),
+                    Property::new("tags", PropertyType::String).list(),
+                ],
+            )
+            .into_embedded(),
+        ]);
+        let source = Database::open_temporary(Config::new(schema.clone())).unwrap();
+        let copy = Database::open_temporary(Config::new(schema)).unwrap();
+        let address = |street: &str, tags: &[&str]| {
+            let mut doc = Document::new();
+            doc.insert("street".into(), street.into());
+            doc.insert(
+                "tags".into(),
+                Value::List(tags.iter().map(|t| (*t).into()).collect()),
+            );
+            Value::Embedded(doc)
+        };
+        let pk = PrimaryKey::String("ann".into());
+        source
+            .write(|t| {
+                let mut doc = Document::new();
+                doc.insert("_id".into(), "ann".into());
+                doc.insert("home".into(), address("Main", &["a", "b"]));
+                doc.insert("past".into(), Value::List(vec![address("Old", &["c"])]));
+                doc.insert(
+                    "byName".into(),
+                    Value::Dictionary([("work".to_owned(), address("Mill", &[]))].into()),
+                );
+                doc.insert("age".into(), 30.into());
+                t.create("Owner", doc).map(|_| ())
+            })
+            .unwrap();
+        source
+            .write(|t| {
+                t.set("Owner", &pk, "home.street", "High".into())?;
+                t.list_push("Owner", &pk, "home.tags", "z".into())?;
+                t.set("Owner", &pk, "past[0].street", "Older".into())?;
+                t.add_integer("Owner", &pk, "age", 1).map(|_| ())
+            })
+            .unwrap();
+        for (_, changeset) in source.outbox().unwrap() {
+            copy.apply_remote_changeset(&changeset).unwrap();
+        }
+        let read = |db: &Database| db.read(|t| t.get("Owner", &pk)).unwrap().unwrap().fields;
+        assert_eq!(read(&copy), read(&source));
     }
 
     fn final_state(changesets: &[Changeset], order: &[usize]) -> BTreeMap<PrimaryKey, Document> {
