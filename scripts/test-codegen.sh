@@ -28,9 +28,9 @@ cat > "$out/use_models.c" <<'C'
 int main(void) {
     static const char *const tags[] = {"a", "b"};
     Address stop = {.street = "Main", .has_number = true, .number = 4, .geo = NULL};
-    Task task = {._id = "5f1b2c3d4e5f60718293a4b5", .name = "write", .tags = tags, .tags_len = 2,
+    Todo task = {._id = "5f1b2c3d4e5f60718293a4b5", .name = "write", .tags = tags, .tags_len = 2,
                  .stops = &stop, .stops_len = 1};
-    return strlen(SYNCLINE_SCHEMA_JSON) > 0 && task.tags_len == 2 && strcmp(Task_CLASS_NAME, "Task") == 0 ? 0 : 1;
+    return strlen(SYNCLINE_SCHEMA_JSON) > 0 && task.tags_len == 2 && strcmp(Todo_CLASS_NAME, "Todo") == 0 ? 0 : 1;
 }
 C
 cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$out/use_models" "$out/use_models.c"
