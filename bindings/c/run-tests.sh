@@ -12,7 +12,7 @@ build="$repo/target/bindings/c/build"
 prefix="$repo/target/bindings/c/prefix"
 
 valgrind_run() {
-    valgrind --quiet --error-exitcode=99 --leak-check=full \
+    valgrind --quiet --error-exitcode=99 --leak-check=full --suppressions="$here/valgrind.supp" \
         --show-leak-kinds=definite,indirect,possible \
         --errors-for-leak-kinds=definite,indirect,possible "$@"
 }

@@ -5,6 +5,17 @@
 //! set of `extern "C"` functions over the same core calls.
 
 pub mod capi;
+mod database;
+mod error;
+mod schema;
+mod transaction;
+mod value;
+
+pub use database::{Database, DbObject};
+pub use error::{CallbackError, SynclineError};
+pub use schema::{ClassSchema, CollectionKind, IndexKind, PropertySchema, PropertyType};
+pub use transaction::{WriteBlock, WriteTransaction};
+pub use value::{Link, PrimaryKey, Timestamp, Value};
 
 uniffi::setup_scaffolding!("syncline");
 

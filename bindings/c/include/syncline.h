@@ -1,3 +1,22 @@
+/*
+ * Syncline's C API: an offline-first object database.
+ *
+ * Conventions:
+ * - Every function returns a status: SYNCLINE_OK (0) or a SYNCLINE_ERROR_* code. On error,
+ *   syncline_last_error_message() gives the calling thread's message (owned by Syncline,
+ *   valid until the thread's next failing call).
+ * - Handles (SynclineDatabase*, SynclineTransaction*) are opaque and freed with their *_free
+ *   function. A NULL, freed or foreign handle gives SYNCLINE_ERROR_INVALID_HANDLE, not a crash.
+ * - Strings are UTF-8 and NUL-terminated. Every char* Syncline returns is freed with
+ *   syncline_string_free.
+ * - Values are canonical Extended JSON (MongoDB Extended JSON v2) text: an object is a JSON
+ *   object of its fields; a primary key or query argument is one Extended JSON value, e.g.
+ *   1, "abc", {"$oid": "5f1b2c3d4e5f601122334455"}, {"$date": {"$numberLong": "0"}}.
+ *   Input is read with the schema's types, so relaxed forms (plain numbers, ISO dates) work
+ *   where the property's type says what they are. Output is always canonical.
+ * - Callbacks receive the void* user_data given with them, on the thread that caused them.
+ */
+
 #ifndef SYNCLINE_H
 #define SYNCLINE_H
 
@@ -8,12 +27,205 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+// The call succeeded.
+#define SYNCLINE_OK 0
+
+// An argument was malformed: NULL, not UTF-8, bad JSON, a wrong value type, an unknown class
+// or property.
+#define SYNCLINE_ERROR_INVALID_ARGUMENT 1
+
+// The schema is invalid, or the database file needs a migration.
+#define SYNCLINE_ERROR_SCHEMA 2
+
+// The query text or its arguments are invalid.
+#define SYNCLINE_ERROR_QUERY 3
+
+// The object addressed does not exist.
+#define SYNCLINE_ERROR_NOT_FOUND 4
+
+// A duplicate primary key or a link to a missing object.
+#define SYNCLINE_ERROR_CONFLICT 5
+
+// The database or transaction is closed (or committed/cancelled).
+#define SYNCLINE_ERROR_CLOSED 6
+
+// The database file cannot be opened, read or written.
+#define SYNCLINE_ERROR_STORAGE 7
+
+// A callback of the application reported failure.
+#define SYNCLINE_ERROR_CALLBACK 8
+
+// A handle or string that is NULL, already freed, or not one Syncline handed out.
+#define SYNCLINE_ERROR_INVALID_HANDLE 9
+
+// A bug in Syncline (a caught panic); the message says where.
+#define SYNCLINE_ERROR_INTERNAL 10
+
+// An open database (`syncline_database_open`); free with `syncline_database_free`.
+typedef struct SynclineDatabase SynclineDatabase;
+
+// A write transaction (`syncline_database_begin_write`); free with `syncline_transaction_free`.
+typedef struct SynclineTransaction SynclineTransaction;
+
+// A write callback: does the transaction's work and returns 0 to commit, anything else to
+// roll back. `txn` is valid only during the call; do not free it.
+typedef int (*SynclineWriteCallback)(SynclineTransaction *txn, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
+// This thread's message for its last failed call, or NULL if none failed yet. The text is
+// owned by Syncline and valid until this thread's next failing call; do not free it.
+const char *syncline_last_error_message(void);
+
 // The library's version as a static, NUL-terminated UTF-8 string; never freed.
 const char *syncline_version(void);
+
+// Frees a string returned by Syncline. NULL is ignored; a string freed twice (or not from
+// Syncline) gives `SYNCLINE_ERROR_INVALID_HANDLE` and is left alone.
+//
+// # Safety
+// `text` is NULL or a pointer Syncline handed out.
+int syncline_string_free(char *text);
+
+// Opens (or creates) the database file at `path` with a schema in its JSON form (an array of
+// classes). On success `*out_db` is a handle to free with `syncline_database_free`.
+//
+// # Safety
+// `path` and `schema_json` are NULL or NUL-terminated strings; `out_db` is NULL or writable.
+int syncline_database_open(const char *path, const char *schema_json, SynclineDatabase **out_db);
+
+// Opens a private database in a temporary file, deleted when the database is freed.
+//
+// # Safety
+// As `syncline_database_open`.
+int syncline_database_open_temporary(const char *schema_json, SynclineDatabase **out_db);
+
+// Closes the database: later calls on it fail with `SYNCLINE_ERROR_CLOSED`. The handle
+// itself must still be freed.
+int syncline_database_close(SynclineDatabase *db);
+
+// Frees a database handle (closing the database when nothing else uses it). A handle freed
+// twice gives `SYNCLINE_ERROR_INVALID_HANDLE`.
+int syncline_database_free(SynclineDatabase *db);
+
+// The database's schema in its JSON form, in `*out_json` (free with `syncline_string_free`).
+//
+// # Safety
+// `out_json` is NULL or writable.
+int syncline_database_schema_json(SynclineDatabase *db, char **out_json);
+
+// The object of `class_name` whose primary key is `pk_json` (Extended JSON, e.g. `1`,
+// `"abc"`, `{"$oid": "…"}`): `*out_json` is its fields as a JSON object, or NULL when there is
+// no such object. Free it with `syncline_string_free`.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_database_get(SynclineDatabase *db,
+                          const char *class_name,
+                          const char *pk_json,
+                          char **out_json);
+
+// The objects of `class_name` with the primary keys in `pks_json` (a JSON array), read in one
+// snapshot: `*out_json` is a JSON array with each object's fields, or `null` where none exists.
+//
+// # Safety
+// As `syncline_database_get`.
+int syncline_database_get_many(SynclineDatabase *db,
+                               const char *class_name,
+                               const char *pks_json,
+                               char **out_json);
+
+// Every object of `class_name` in insertion order, as a JSON array of their fields.
+//
+// # Safety
+// As `syncline_database_get`.
+int syncline_database_objects(SynclineDatabase *db, const char *class_name, char **out_json);
+
+// Starts a write transaction (waits while another thread holds one). `*out_txn` is freed
+// with `syncline_transaction_free`, which rolls back a transaction not yet committed.
+//
+// # Safety
+// `out_txn` is NULL or writable.
+int syncline_database_begin_write(SynclineDatabase *db, SynclineTransaction **out_txn);
+
+// Runs `callback(txn, user_data)` in a write transaction: committed when it returns 0,
+// rolled back when it returns anything else (then this returns `SYNCLINE_ERROR_CALLBACK`).
+//
+// # Safety
+// `callback` is a valid function; it is called on this thread before this returns.
+int syncline_database_write(SynclineDatabase *db, SynclineWriteCallback callback, void *user_data);
+
+// Creates an object of `class_name` from `object_json` (a JSON object of its fields; the
+// defaults fill the rest). If `out_pk_json` is not NULL it receives the primary key as
+// Extended JSON (free with `syncline_string_free`).
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_pk_json` is NULL or writable.
+int syncline_transaction_create(SynclineTransaction *txn,
+                                const char *class_name,
+                                const char *object_json,
+                                char **out_pk_json);
+
+// Creates many objects of `class_name` from `objects_json` (a JSON array of objects) in one
+// call. If `out_count` is not NULL it receives how many were created.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_count` is NULL or writable.
+int syncline_transaction_create_many(SynclineTransaction *txn,
+                                     const char *class_name,
+                                     const char *objects_json,
+                                     size_t *out_count);
+
+// Creates the object, or sets the given fields on the existing object with the same primary
+// key. `out_pk_json` as in `syncline_transaction_create`.
+//
+// # Safety
+// As `syncline_transaction_create`.
+int syncline_transaction_upsert(SynclineTransaction *txn,
+                                const char *class_name,
+                                const char *object_json,
+                                char **out_pk_json);
+
+// Sets the fields in `fields_json` (a JSON object) on the existing object whose primary key
+// is `pk_json`; `SYNCLINE_ERROR_NOT_FOUND` when there is none.
+//
+// # Safety
+// Strings are NULL or NUL-terminated.
+int syncline_transaction_update(SynclineTransaction *txn,
+                                const char *class_name,
+                                const char *pk_json,
+                                const char *fields_json);
+
+// Deletes the object whose primary key is `pk_json`. If `out_deleted` is not NULL it
+// receives whether the object existed.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_deleted` is NULL or writable.
+int syncline_transaction_delete(SynclineTransaction *txn,
+                                const char *class_name,
+                                const char *pk_json,
+                                bool *out_deleted);
+
+// The object whose primary key is `pk_json` as this transaction sees it: `*out_json` is its
+// fields as a JSON object, or NULL when there is none.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_transaction_get(SynclineTransaction *txn,
+                             const char *class_name,
+                             const char *pk_json,
+                             char **out_json);
+
+// Commits: the changes become durable and visible. The handle must still be freed.
+int syncline_transaction_commit(SynclineTransaction *txn);
+
+// Rolls every change back. The handle must still be freed.
+int syncline_transaction_cancel(SynclineTransaction *txn);
+
+// Frees a transaction handle; a transaction neither committed nor cancelled rolls back.
+int syncline_transaction_free(SynclineTransaction *txn);
 
 #ifdef __cplusplus
 }  // extern "C"

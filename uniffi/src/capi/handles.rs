@@ -1,0 +1,134 @@
+//! The registry of live handles and strings handed to C.
+//!
+//! A handle is the address of a small heap allocation used only as a unique key; the object it
+//! stands for lives in the registry. Lookups clone the object out of the registry, so no call
+//! ever dereferences a pointer it got from C: a freed, forged or wrong-kind handle is reported,
+//! and a free on one thread cannot pull the object from under a call on another.
+
+use std::collections::BTreeMap;
+use std::ffi::{c_char, CString};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use super::{CResult, Failure};
+use crate::database::Database;
+use crate::transaction::WriteTransaction;
+
+/// An open database (`syncline_database_open`); free with `syncline_database_free`.
+pub struct SynclineDatabase {
+    _key: u8,
+}
+
+/// A write transaction (`syncline_database_begin_write`); free with `syncline_transaction_free`.
+pub struct SynclineTransaction {
+    _key: u8,
+}
+
+pub(crate) enum Entry {
+    Database(Arc<Database>),
+    Transaction(Arc<WriteTransaction>),
+    String,
+}
+
+// A BTreeMap rather than a HashMap: its nodes are pointed to at their start, so leak checkers
+// see the registry as reachable, not as "possibly lost".
+fn registry() -> &'static Mutex<BTreeMap<usize, Entry>> {
+    static REGISTRY: OnceLock<Mutex<BTreeMap<usize, Entry>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(BTreeMap::new()))
+}
+
+fn with_registry<T>(f: impl FnOnce(&mut BTreeMap<usize, Entry>) -> T) -> T {
+    // The map stays consistent even if a holder panicked: every update is one insert/remove.
+    f(&mut registry().lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+fn register<H>(make_key: impl FnOnce() -> H, entry: Entry) -> *mut H {
+    let ptr = Box::into_raw(Box::new(make_key()));
+    with_registry(|map| map.insert(ptr as usize, entry));
+    ptr
+}
+
+pub(crate) fn new_database(db: Arc<Database>) -> *mut SynclineDatabase {
+    register(|| SynclineDatabase { _key: 0 }, Entry::Database(db))
+}
+
+pub(crate) fn new_transaction(txn: Arc<WriteTransaction>) -> *mut SynclineTransaction {
+    register(|| SynclineTransaction { _key: 0 }, Entry::Transaction(txn))
+}
+
+pub(crate) fn database(handle: *const SynclineDatabase) -> CResult<Arc<Database>> {
+    with_registry(|map| match map.get(&(handle as usize)) {
+        Some(Entry::Database(db)) => Ok(db.clone()),
+        _ => Err(invalid("database", handle as usize)),
+    })
+}
+
+pub(crate) fn transaction(handle: *const SynclineTransaction) -> CResult<Arc<WriteTransaction>> {
+    with_registry(|map| match map.get(&(handle as usize)) {
+        Some(Entry::Transaction(txn)) => Ok(txn.clone()),
+        _ => Err(invalid("transaction", handle as usize)),
+    })
+}
+
+fn invalid(kind: &str, address: usize) -> Failure {
+    if address == 0 {
+        Failure::InvalidHandle(format!("the {kind} handle is NULL"))
+    } else {
+        Failure::InvalidHandle(format!(
+            "{address:#x} is not a live {kind} handle (freed already, or not from Syncline)"
+        ))
+    }
+}
+
+/// Removes a handle; the object goes when its last user lets go of it.
+pub(crate) fn free_database(handle: *mut SynclineDatabase) -> CResult<Arc<Database>> {
+    let db = with_registry(|map| match map.remove(&(handle as usize)) {
+        Some(Entry::Database(db)) => Ok(db),
+        Some(other) => {
+            map.insert(handle as usize, other);
+            Err(invalid("database", handle as usize))
+        }
+        None => Err(invalid("database", handle as usize)),
+    })?;
+    // SAFETY: the address was registered by `register`, from `Box::into_raw`, and has just
+    // been removed from the registry, so it is freed exactly once.
+    drop(unsafe { Box::from_raw(handle) });
+    Ok(db)
+}
+
+/// Removes a transaction handle; an open transaction rolls back when it goes.
+pub(crate) fn free_transaction(handle: *mut SynclineTransaction) -> CResult<Arc<WriteTransaction>> {
+    let txn = with_registry(|map| match map.remove(&(handle as usize)) {
+        Some(Entry::Transaction(txn)) => Ok(txn),
+        Some(other) => {
+            map.insert(handle as usize, other);
+            Err(invalid("transaction", handle as usize))
+        }
+        None => Err(invalid("transaction", handle as usize)),
+    })?;
+    // SAFETY: as in `free_database`.
+    drop(unsafe { Box::from_raw(handle) });
+    Ok(txn)
+}
+
+/// A string for C, registered so that `syncline_string_free` can tell a double free.
+pub(crate) fn new_string(text: String) -> CResult<*mut c_char> {
+    let text = CString::new(text)
+        .map_err(|_| Failure::invalid_argument("the result contains a NUL character"))?;
+    let ptr = text.into_raw();
+    with_registry(|map| map.insert(ptr as usize, Entry::String));
+    Ok(ptr)
+}
+
+pub(crate) fn free_string(ptr: *mut c_char) -> CResult {
+    with_registry(|map| match map.remove(&(ptr as usize)) {
+        Some(Entry::String) => Ok(()),
+        Some(other) => {
+            map.insert(ptr as usize, other);
+            Err(invalid("string", ptr as usize))
+        }
+        None => Err(invalid("string", ptr as usize)),
+    })?;
+    // SAFETY: registered by `new_string` from `CString::into_raw` and just unregistered.
+    drop(unsafe { CString::from_raw(ptr) });
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! `WriteTransaction`: create, upsert, update and delete objects; commit or cancel.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use syncline_core as core;
+
+use crate::database::DbObject;
+use crate::error::{CallbackError, Result, SynclineError};
+use crate::value::{document_from_fields, PrimaryKey, Value};
+
+/// Application code run inside a write transaction (`Database.write`).
+#[uniffi::export(with_foreign)]
+pub trait WriteBlock: Send + Sync {
+    /// Does the transaction's work. Throwing rolls every change back.
+    fn run(&self, transaction: Arc<WriteTransaction>) -> Result<(), CallbackError>;
+}
+
+/// A write transaction: its changes become visible together at `commit()`, or not at all
+/// (`cancel()`, an error in `Database.write`, or the object being dropped while open).
+#[derive(uniffi::Object)]
+pub struct WriteTransaction {
+    // `None` once committed or cancelled.
+    inner: Mutex<Option<core::WriteTransaction>>,
+    // The database it writes to, for its schema.
+    db: core::Database,
+}
+
+impl std::fmt::Debug for WriteTransaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTransaction").finish_non_exhaustive()
+    }
+}
+
+impl WriteTransaction {
+    pub(crate) fn begin(db: &core::Database) -> Result<Arc<Self>> {
+        Ok(Arc::new(WriteTransaction {
+            inner: Mutex::new(Some(db.begin_write()?)),
+            db: db.clone(),
+        }))
+    }
+
+    /// The schema of the database written to.
+    pub(crate) fn schema(&self) -> &core::Schema {
+        self.db.schema()
+    }
+
+    /// Runs `f` on the open core transaction.
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&mut core::WriteTransaction) -> Result<T>,
+    ) -> Result<T> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let txn = guard
+            .as_mut()
+            .ok_or_else(|| SynclineError::closed("write transaction"))?;
+        f(txn)
+    }
+
+    fn take(&self) -> Result<core::WriteTransaction> {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .ok_or_else(|| SynclineError::closed("write transaction"))
+    }
+}
+
+#[uniffi::export]
+impl WriteTransaction {
+    /// Creates an object of `class_name` (defaults fill properties not given); returns its
+    /// primary key. Fails with `Conflict` when the primary key exists already.
+    pub fn create(&self, class_name: String, fields: HashMap<String, Value>) -> Result<PrimaryKey> {
+        let doc = document_from_fields(fields)?;
+        self.with(|txn| Ok(txn.create(&class_name, doc)?.into()))
+    }
+
+    /// Creates many objects of `class_name` in one call; returns their primary keys in order.
+    pub fn create_many(
+        &self,
+        class_name: String,
+        objects: Vec<HashMap<String, Value>>,
+    ) -> Result<Vec<PrimaryKey>> {
+        let docs = objects
+            .into_iter()
+            .map(document_from_fields)
+            .collect::<Result<Vec<_>>>()?;
+        self.with(|txn| {
+            docs.into_iter()
+                .map(|doc| Ok(txn.create(&class_name, doc)?.into()))
+                .collect()
+        })
+    }
+
+    /// Creates the object, or sets the given properties on the existing object with the same
+    /// primary key. Returns the primary key.
+    pub fn upsert(&self, class_name: String, fields: HashMap<String, Value>) -> Result<PrimaryKey> {
+        let doc = document_from_fields(fields)?;
+        self.with(|txn| Ok(txn.upsert(&class_name, doc)?.into()))
+    }
+
+    /// Sets the given properties of an existing object (others keep their values).
+    /// Fails with `NotFound` when there is no such object.
+    pub fn update(
+        &self,
+        class_name: String,
+        pk: PrimaryKey,
+        fields: HashMap<String, Value>,
+    ) -> Result<()> {
+        let pk = pk.try_into()?;
+        let doc = document_from_fields(fields)?;
+        self.with(|txn| {
+            for (name, value) in doc {
+                txn.set(&class_name, &pk, &name, value)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets the value at `path` of an object: a property (`title`), a property of an embedded
+    /// object (`address.street`), a list element (`tags[0]`) or a dictionary entry
+    /// (`scores['ann']`).
+    pub fn set(
+        &self,
+        class_name: String,
+        pk: PrimaryKey,
+        path: String,
+        value: Value,
+    ) -> Result<()> {
+        let pk = pk.try_into()?;
+        let value = value.try_into()?;
+        self.with(|txn| Ok(txn.set(&class_name, &pk, &path, value)?))
+    }
+
+    /// Deletes an object; returns whether it existed.
+    pub fn delete(&self, class_name: String, pk: PrimaryKey) -> Result<bool> {
+        let pk = pk.try_into()?;
+        self.with(|txn| Ok(txn.delete(&class_name, &pk)?))
+    }
+
+    /// The object of `class_name` with primary key `pk` as this transaction sees it.
+    pub fn get(&self, class_name: String, pk: PrimaryKey) -> Result<Option<DbObject>> {
+        let pk = pk.try_into()?;
+        self.with(|txn| Ok(txn.get(&class_name, &pk)?.map(DbObject::from)))
+    }
+
+    /// Makes the changes durable and visible. The transaction is closed afterwards.
+    pub fn commit(&self) -> Result<()> {
+        Ok(self.take()?.commit()?)
+    }
+
+    /// Rolls every change back. The transaction is closed afterwards.
+    pub fn cancel(&self) -> Result<()> {
+        Ok(self.take()?.cancel()?)
+    }
+
+    /// Whether the transaction is still open (neither committed nor cancelled).
+    pub fn is_open(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+}
