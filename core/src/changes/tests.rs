@@ -862,3 +862,46 @@ fn an_observer_does_not_keep_the_database_open() {
     assert!(!path.exists());
     h.cancel();
 }
+
+#[test]
+fn changesets_from_other_replicas_notify_like_local_commits() {
+    let (a, b) = (db(), db());
+    let results = Recorder::default();
+    let object = Recorder::default();
+    let _q = b
+        .observe_query(
+            "Person",
+            "TRUEPREDICATE SORT(age ASC)",
+            &[],
+            results.callback(),
+        )
+        .unwrap();
+    results.take();
+
+    add_person(&a, 1, "Ann", 30);
+    add_person(&a, 2, "Bob", 20);
+    for (_, changeset) in a.outbox().unwrap() {
+        b.apply_remote_changeset(&changeset).unwrap();
+    }
+    assert_eq!(
+        results.take(),
+        vec![
+            changed(&[1], &[], &[0], &[]),
+            changed(&[2, 1], &[], &[0], &[])
+        ]
+    );
+
+    let _o = b
+        .observe_object("Person", &pk(1), object.callback())
+        .unwrap();
+    object.take();
+    set(&a, "Person", 1, "name", "Anna".into());
+    let changeset = a.outbox().unwrap().pop().unwrap().1;
+    b.apply_remote_changeset(&changeset).unwrap();
+    assert_eq!(results.take(), vec![changed(&[2, 1], &[], &[], &[1])]);
+    assert_eq!(object_changes(object.take()), vec![vec!["name"]]);
+    // Applying it again changes nothing and notifies nothing.
+    b.apply_remote_changeset(&changeset).unwrap();
+    assert_eq!(results.take(), vec![]);
+    assert_eq!(object.take(), vec![]);
+}
