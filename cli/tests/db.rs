@@ -348,8 +348,7 @@ fn a_failed_import_leaves_the_database_as_it_was() {
     let err = import("bad_ejson.json");
     assert_eq!(
         err,
-        "syncline: bad_ejson.json: Person[1]: invalid Extended JSON for Person.ref: \"not-hex\" \
-         is not a 24-digit hex objectId\n"
+        "syncline: bad_ejson.json: Person[1].ref: \"not-hex\" is not a 24-digit hex objectId\n"
     );
     let err = import("dangling.json");
     assert_eq!(
@@ -429,4 +428,46 @@ fn large_imports_show_no_progress_bar_when_piped() {
     assert_eq!(run.stderr, "");
     let stats = syncline(&["db", "stats", &arg(&db), "--json"]).json();
     assert_eq!(stats["classes"]["Person"], json!(1500));
+}
+
+#[test]
+fn import_into_an_existing_database_with_a_changed_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let import = |schema: &str, data: &Path| {
+        syncline(&[
+            "db",
+            "import",
+            &arg(&db),
+            "--schema",
+            schema,
+            "--data",
+            &arg(data),
+            "--class",
+            "Person",
+        ])
+    };
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(
+        &first,
+        "{\"_id\": 1, \"name\": \"Ann\", \"email\": \"a@x\"}\n",
+    )
+    .unwrap();
+    import("model_v1.json", &first).ok();
+    // An additive change (a new optional property) is applied on open.
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(
+        &second,
+        "{\"_id\": 2, \"name\": \"Bob\", \"nickname\": \"B\"}\n",
+    )
+    .unwrap();
+    import("additive.json", &second).ok();
+    let people = syncline(&["db", "export", &arg(&db)]).json();
+    assert_eq!(people["Person"][1]["nickname"], json!("B"));
+    assert_eq!(people["Person"][0]["nickname"], json!(null));
+    // A breaking change needs a migration, which an import does not run.
+    let err = import("model_v2.json", &second).fails().to_owned();
+    assert!(err.contains("needs a migration"), "{err}");
+    assert!(err.contains("v.db"), "{err}");
+    assert_eq!(syncline(&["db", "export", &arg(&db)]).json(), people);
 }

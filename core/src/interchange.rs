@@ -24,6 +24,7 @@ use crate::schema::Schema;
 use crate::storage::PathElement;
 use crate::value::{
     document_from_extended_json, document_to_extended_json, Document, Link, PrimaryKey, Value,
+    ValueError,
 };
 
 /// Errors of an import or export, each naming where in the data it happened.
@@ -268,6 +269,25 @@ fn object_error(record: &Record, source: Error) -> InterchangeError {
     }
 }
 
+/// An Extended JSON error located in the data: `Person[3].address.city` when the record is
+/// `Person[3]` and the value module says `Person.address.city`; `line 5: Person.tags[2]` for a
+/// JSON line.
+fn value_error(record: &Record, e: ValueError) -> InterchangeError {
+    let ValueError::ExtendedJson { context, reason } = e else {
+        return object_error(record, e.into());
+    };
+    let inside = context
+        .strip_prefix(record.class.as_str())
+        .filter(|rest| rest.is_empty() || rest.starts_with(['.', '[']));
+    let location = match inside {
+        Some(rest) if record.location.starts_with(&format!("{}[", record.class)) => {
+            format!("{}{rest}", record.location)
+        }
+        _ => format!("{}: {context}", record.location),
+    };
+    InterchangeError::Data { location, reason }
+}
+
 fn read_record<'r>(schema: &Schema, record: &'r Record) -> Result<Pending<'r>, InterchangeError> {
     let class = schema
         .class(&record.class)
@@ -285,7 +305,7 @@ fn read_record<'r>(schema: &Schema, record: &'r Record) -> Result<Pending<'r>, I
         });
     }
     let doc = document_from_extended_json(&record.json, class, schema)
-        .map_err(|e| object_error(record, e.into()))?;
+        .map_err(|e| value_error(record, e))?;
     let mut now = Document::new();
     let mut later = Vec::new();
     for (name, value) in doc {
@@ -521,8 +541,16 @@ mod tests {
             r#"{"Person": [{"_id": {"$numberLong": "x"}, "name": "A"}]}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().starts_with("Person[0]: "), "{err}");
-        assert!(err.to_string().contains("not a 64-bit integer"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "Person[0]._id: \"x\" is not a 64-bit integer"
+        );
+        let records = records_from_json_lines("{\"_id\": 1, \"name\": 5}", "Person").unwrap();
+        let err = import(&db, &records, &mut |_, _| {}).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1: Person.name: expected a string, found an integer"
+        );
     }
 
     #[test]
