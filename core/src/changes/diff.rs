@@ -4,7 +4,7 @@
 //! diff costs O(n) plus O(m log m) for the m objects present in both lists (the longest
 //! increasing subsequence that decides which of them stayed in place).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::ChangeSet;
 use crate::value::PrimaryKey;
@@ -21,22 +21,32 @@ pub(crate) fn diff(
     new: &[PrimaryKey],
     modified: impl Fn(&PrimaryKey) -> bool,
 ) -> ChangeSet {
+    let mut changes = ChangeSet::default();
+    if old == new {
+        // The common case of a commit that only modified objects: no maps needed.
+        changes.modifications = (0..new.len())
+            .filter(|&j| modified(&new[j]))
+            .map(index)
+            .collect();
+        return changes;
+    }
     let old_pos: HashMap<&PrimaryKey, usize> =
         old.iter().enumerate().map(|(i, k)| (k, i)).collect();
-    let in_new: HashSet<&PrimaryKey> = new.iter().collect();
-
-    let mut changes = ChangeSet::default();
-    for (i, key) in old.iter().enumerate() {
-        if !in_new.contains(key) {
-            changes.deletions.push(index(i));
-        }
-    }
+    let mut still_there = vec![false; old.len()];
     // (new index, old index) of the objects in both lists, in new order.
     let mut kept = Vec::new();
     for (j, key) in new.iter().enumerate() {
         match old_pos.get(key) {
-            Some(&i) => kept.push((j, i, key)),
+            Some(&i) => {
+                still_there[i] = true;
+                kept.push((j, i, key));
+            }
             None => changes.insertions.push(index(j)),
+        }
+    }
+    for (i, there) in still_there.iter().enumerate() {
+        if !there {
+            changes.deletions.push(index(i));
         }
     }
     let old_indices: Vec<usize> = kept.iter().map(|&(_, i, _)| i).collect();
