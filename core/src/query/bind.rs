@@ -1230,11 +1230,6 @@ impl<'a> Binder<'a> {
                     let State::Object(target) = &state else {
                         return Err(invalid(span, "@links must follow an object"));
                     };
-                    // Realm's internal table names carry a `class_` prefix; accept it too.
-                    let class = match (self.schema.class(class), class.strip_prefix("class_")) {
-                        (None, Some(bare)) if self.schema.class(bare).is_some() => &bare.to_owned(),
-                        _ => class,
-                    };
                     let origin = self.class(class, span)?;
                     let prop = origin.property(property).ok_or_else(|| {
                         invalid(span, format!("'{class}' has no property '{property}'"))
@@ -1398,11 +1393,10 @@ impl<'a> Binder<'a> {
                             "an aggregate (@count, @sum, …) needs a collection before it",
                         ));
                     };
-                    // Realm aggregates over everything the path reaches so far (the whole
-                    // link chain), so `items.@links.@count` sums over all items.
-                    let _ = start;
-                    let mut over = std::mem::take(&mut steps);
-                    multi = false;
+                    // The aggregate covers the last collection of the path; the to-many steps
+                    // before it apply ANY/ALL/NONE to the per-collection results, as in
+                    // realm-core (`list.integers.@count == 1`).
+                    let mut over = steps.split_off(start);
                     coll_start = None;
                     let agg = match op {
                         ast::AggregateOp::Count | ast::AggregateOp::Size => AggregateOp::Count,
