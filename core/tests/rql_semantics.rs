@@ -19,7 +19,9 @@ fn store() -> MemoryStore {
             "rating": {"type": "float", "optional": true},
             "revenue": {"type": "decimal128", "optional": true},
             "tags": "string[]",
-            "opened": {"type": "date", "optional": true}
+            "opened": {"type": "date", "optional": true},
+            "extra": "mixed",
+            "manager": {"type": "object", "objectType": "Person"}
         }},
         {"name": "Address", "embedded": true, "properties": {"city": "string", "zip": "int?"}},
         {"name": "Person", "primaryKey": "_id", "properties": {
@@ -46,10 +48,12 @@ fn store() -> MemoryStore {
         json!({"_id": 10, "name": "Café Élan", "address": {"city": "Oslo", "zip": 150},
                "staff": [1, 2, 1], "byRole": {"boss": 1, "clerk": 2}, "rating": 4.1,
                "revenue": {"$numberDecimal": "1000.10"}, "tags": ["coffee", "Cake"],
-               "opened": {"$date": "1969-12-31T23:59:59.999999999Z"}}),
+               "opened": {"$date": "1969-12-31T23:59:59.999999999Z"},
+               "extra": {"$numberDouble": "4.5"}, "manager": 1}),
         json!({"_id": 11, "name": "bakery", "address": {"city": "Bergen", "zip": null},
                "staff": [3], "byRole": {"boss": 3}, "rating": null,
-               "revenue": {"$numberDecimal": "-Infinity"}, "tags": [], "opened": null}),
+               "revenue": {"$numberDecimal": "-Infinity"}, "tags": [], "opened": null,
+               "extra": {"$binary": "eA=="}, "manager": null}),
     ];
     for s in shops {
         let doc = document_from_extended_json(&s, schema.class("Shop").unwrap(), &schema).unwrap();
@@ -137,7 +141,7 @@ fn backlinks_count_every_link() {
         vec![2, 3]
     );
     // Backlinks from friends lists and staff lists and role dictionaries together.
-    assert_eq!(ids(&s, "Person", "@links.@count == 4", &[]), vec![1]);
+    assert_eq!(ids(&s, "Person", "@links.@count == 5", &[]), vec![1]);
     assert_eq!(ids(&s, "Person", "ALL friends.age > 20", &[]), vec![2, 3]);
     assert_eq!(ids(&s, "Person", "friends.@avg.age > 30", &[]), vec![1]);
 }
@@ -199,8 +203,18 @@ fn binding_errors_name_what_is_wrong() {
     assert!(msg.contains("must contain a list"), "{msg}");
     let msg = error(&s, "Person", "friends == null", &[]).to_string();
     assert!(msg.contains("list of objects with null"), "{msg}");
-    let msg = error(&s, "Shop", "tags == staff.name", &[]).to_string();
-    assert!(msg.contains("two lists"), "{msg}");
+    let msg = error(&s, "Shop", "tags == tags", &[]).to_string();
+    assert!(msg.contains("two lists of primitive values"), "{msg}");
+    let msg = error(&s, "Shop", "rating.@type == 'float'", &[]).to_string();
+    assert!(msg.contains("fixed by the schema"), "{msg}");
+    let msg = error(&s, "Person", "age == inf", &[]).to_string();
+    assert!(msg.contains("Infinity not supported for int"), "{msg}");
+    let msg = error(&s, "Person", "age == $0", &[Value::Double(f64::NAN)]).to_string();
+    assert!(msg.contains("NaN not supported for int"), "{msg}");
+    let msg = error(&s, "Person", "age ==[c] 3", &[]).to_string();
+    assert!(msg.contains("[c]"), "{msg}");
+    let msg = error(&s, "Person", "age == ALL 3", &[]).to_string();
+    assert!(msg.contains("on the right needs a list"), "{msg}");
     let msg = error(&s, "Person", "age IN 5", &[]).to_string();
     assert!(msg.contains("after IN"), "{msg}");
     let msg = error(
@@ -217,7 +231,7 @@ fn binding_errors_name_what_is_wrong() {
     assert!(msg.contains("only 1 argument"), "{msg}");
     let msg = error(&s, "Person", "age == $0", &[Value::from("x")]).to_string();
     assert!(msg.contains("argument $0") && msg.contains("int"), "{msg}");
-    let msg = error(&s, "Person", "name.@type == 'text'", &[]).to_string();
+    let msg = error(&s, "Shop", "extra.@type == 'text'", &[]).to_string();
     assert!(msg.contains("unknown type name 'text'"), "{msg}");
     let msg = error(&s, "Person", "TRUEPREDICATE SORT(friends.age ASC)", &[]).to_string();
     assert!(msg.contains("to-many"), "{msg}");
@@ -232,12 +246,63 @@ fn binding_errors_name_what_is_wrong() {
 #[test]
 fn type_operator() {
     let s = store();
-    assert_eq!(ids(&s, "Shop", "rating.@type == 'float'", &[]), vec![10]);
-    assert_eq!(ids(&s, "Shop", "rating.@type != 'numeric'", &[]), vec![11]);
+    assert_eq!(ids(&s, "Shop", "extra.@type == 'double'", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "extra.@type != 'numeric'", &[]), vec![11]);
     assert_eq!(
-        ids(&s, "Shop", "rating.@type IN {'null', 'double'}", &[]),
+        ids(&s, "Shop", "extra.@type IN {'binary', 'bool'}", &[]),
         vec![11]
     );
+    assert_eq!(
+        ids(&s, "Shop", "extra.@type == 'bytearray|double'", &[]),
+        vec![10, 11]
+    );
+    assert_eq!(
+        ids(&s, "Shop", "extra.@type == extra.@type", &[]),
+        vec![10, 11]
+    );
+}
+
+#[test]
+fn quantifiers_on_both_sides_and_ordered_lists() {
+    let s = store();
+    assert_eq!(ids(&s, "Person", "age == ANY {17, 45}", &[]), vec![2, 3]);
+    assert_eq!(ids(&s, "Person", "age != ALL {17, 45}", &[]), vec![1]);
+    assert_eq!(ids(&s, "Person", "age == NONE {}", &[]), vec![1, 2, 3]);
+    assert_eq!(
+        ids(&s, "Person", "ALL friends.age < ANY {20, 50}", &[]),
+        vec![1, 2, 3]
+    );
+    assert_eq!(
+        ids(&s, "Person", "ANY {17, 45} == ALL friends.age", &[]),
+        vec![3]
+    );
+    // Without quantifiers two lists compare in order.
+    assert_eq!(ids(&s, "Person", "friends.age == {17, 45}", &[]), vec![1]);
+    assert_eq!(
+        ids(&s, "Person", "friends.age == {45, 17}", &[]),
+        Vec::<i64>::new()
+    );
+    assert_eq!(ids(&s, "Person", "{} == friends.age", &[]), vec![3]);
+    assert_eq!(ids(&s, "Shop", "tags == {'coffee', 'Cake'}", &[]), vec![10]);
+}
+
+#[test]
+fn object_binary_and_mixed_literals() {
+    let s = store();
+    assert_eq!(
+        ids(&s, "Shop", "manager == obj('Person', 1)", &[]),
+        vec![10]
+    );
+    assert_eq!(
+        ids(&s, "Shop", "staff == obj('Person', $0)", &[Value::Int(3)]),
+        vec![11]
+    );
+    assert_eq!(ids(&s, "Shop", "extra == bin('x')", &[]), vec![11]);
+    // A string is not a binary, even with the same bytes.
+    assert_eq!(ids(&s, "Shop", "extra == 'x'", &[]), Vec::<i64>::new());
+    assert_eq!(ids(&s, "Shop", "extra.@size == 1", &[]), vec![11]);
+    assert_eq!(ids(&s, "Shop", "manager.@count == 1", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "name == B64\"YmFrZXJ5\"", &[]), vec![11]);
 }
 
 mod no_panics {

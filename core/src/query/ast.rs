@@ -61,6 +61,8 @@ pub struct Comparison {
     pub op_span: Span,
     /// The `[c]` modifier.
     pub case_insensitive: bool,
+    /// `ANY`/`SOME`, `ALL` or `NONE` before the right operand (`x == ALL {1, 2}`).
+    pub right_quantifier: Option<(Quantifier, Span)>,
     /// The right operand (for `BETWEEN`, a two-element [`Expr::List`]).
     pub right: Expr,
 }
@@ -150,6 +152,15 @@ pub enum Expr {
         /// The whole expression.
         span: Span,
     },
+    /// `obj('Class', primaryKey)`: the object of `Class` with that primary key.
+    Object {
+        /// The class name.
+        class: String,
+        /// The primary key (a literal or an argument).
+        key: Box<Expr>,
+        /// The whole expression.
+        span: Span,
+    },
     /// `SUBQUERY(collection, $var, predicate).@count` (or `.@size`).
     Subquery {
         /// The collection of objects.
@@ -169,7 +180,9 @@ impl Expr {
         match self {
             Expr::Path(p) => p.span,
             Expr::Literal(_, s) | Expr::Argument(_, s) | Expr::List(_, s) => *s,
-            Expr::Arithmetic { span, .. } | Expr::Subquery { span, .. } => *span,
+            Expr::Arithmetic { span, .. }
+            | Expr::Subquery { span, .. }
+            | Expr::Object { span, .. } => *span,
         }
     }
 }
@@ -206,7 +219,7 @@ pub enum Literal {
     Uuid(Uuid),
     /// `T<seconds>:<nanoseconds>` or `YYYY-MM-DD@HH:MM:SS[:nanoseconds]` (UTC).
     Timestamp(Timestamp),
-    /// `B64"…"`.
+    /// `bin('…')` / `binary('…')` (or a `B64"…"` that is not UTF-8).
     Binary(Vec<u8>),
 }
 

@@ -70,8 +70,8 @@ enum Ty {
     Scalar(PropertyType),
     /// An object of this class.
     Object(String),
-    /// A type name (`@type`).
-    TypeName,
+    /// A type name (`@type`); `true` when the type is fixed by the schema (not `mixed`).
+    TypeName(bool),
     /// A number literal not yet typed.
     NumberLiteral,
 }
@@ -81,7 +81,7 @@ fn ty_name(ty: &Ty) -> String {
         Ty::Null => "null".into(),
         Ty::Scalar(t) => scalar_name(*t).into(),
         Ty::Object(c) => format!("link to '{c}'"),
-        Ty::TypeName => "type name".into(),
+        Ty::TypeName(_) => "type name".into(),
         Ty::NumberLiteral => "number".into(),
     }
 }
@@ -133,6 +133,11 @@ enum Operand {
         expr: Expr,
         span: Span,
     },
+    Object {
+        class: String,
+        key: Box<Operand>,
+        span: Span,
+    },
 }
 
 impl Operand {
@@ -143,13 +148,14 @@ impl Operand {
             | Operand::Argument(_, span)
             | Operand::List(_, span)
             | Operand::Arith { span, .. }
-            | Operand::Subquery { span, .. } => *span,
+            | Operand::Subquery { span, .. }
+            | Operand::Object { span, .. } => *span,
         }
     }
 
     fn is_constant(&self) -> bool {
         match self {
-            Operand::Literal(..) | Operand::Argument(..) => true,
+            Operand::Literal(..) | Operand::Argument(..) | Operand::Object { .. } => true,
             Operand::List(items, _) => items.iter().all(Operand::is_constant),
             Operand::Arith { left, right, .. } => left.is_constant() && right.is_constant(),
             _ => false,
@@ -196,8 +202,8 @@ enum State {
     },
     /// Every backlink (`@links`), only counted.
     AllLinks,
-    /// Type names.
-    TypeNames,
+    /// Type names; `true` when fixed by the schema.
+    TypeNames(bool),
 }
 
 impl<'a> Binder<'a> {
@@ -271,8 +277,7 @@ impl<'a> Binder<'a> {
             let low = self.operand(&bounds[0], scope)?;
             let high = self.operand(&bounds[1], scope)?;
             let ge = self.compare(
-                quantifier,
-                explicit,
+                (quantifier, explicit, None),
                 left.clone(),
                 Operator::Ge,
                 false,
@@ -280,8 +285,7 @@ impl<'a> Binder<'a> {
                 c.op_span,
             )?;
             let le = self.compare(
-                quantifier,
-                explicit,
+                (quantifier, explicit, None),
                 left,
                 Operator::Le,
                 false,
@@ -291,9 +295,13 @@ impl<'a> Binder<'a> {
             return Ok(Predicate::And(vec![ge, le]));
         }
         let right = self.operand(&c.right, scope)?;
+        let right_quantifier = c.right_quantifier.map(|(q, _)| match q {
+            ast::Quantifier::Any => Quantifier::Any,
+            ast::Quantifier::All => Quantifier::All,
+            ast::Quantifier::None => Quantifier::None,
+        });
         self.compare(
-            quantifier,
-            explicit,
+            (quantifier, explicit, right_quantifier),
             left,
             c.op,
             c.case_insensitive,
@@ -374,11 +382,9 @@ impl<'a> Binder<'a> {
             })
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn compare(
         &self,
-        quantifier: Quantifier,
-        explicit: bool,
+        (quantifier, explicit, right_quantifier): (Quantifier, bool, Option<Quantifier>),
         left: Operand,
         op: Operator,
         case_insensitive: bool,
@@ -389,24 +395,27 @@ impl<'a> Binder<'a> {
         let left_is_type = matches!(
             &left,
             Operand::Path {
-                ty: Ty::TypeName,
+                ty: Ty::TypeName(_),
                 ..
             }
         );
         let right_is_type = matches!(
             &right,
             Operand::Path {
-                ty: Ty::TypeName,
+                ty: Ty::TypeName(_),
                 ..
             }
         );
-        if left_is_type || right_is_type {
+        if (left_is_type || right_is_type) && case_insensitive {
+            return Err(invalid(op_span, "@type cannot be compared with [c]"));
+        }
+        if left_is_type != right_is_type {
             let (path_op, other) = if left_is_type {
                 (left, right)
             } else {
                 (right, left)
             };
-            return self.type_comparison(quantifier, explicit, path_op, op, other, op_span);
+            return self.type_comparison(quantifier, right_quantifier, path_op, op, other, op_span);
         }
         let mut op = match op {
             Operator::Eq => CompareOp::Eq,
@@ -442,14 +451,27 @@ impl<'a> Binder<'a> {
                 ),
             ));
         }
-        if left.multi(self.args)
-            && right.multi(self.args)
-            && !left.is_constant()
-            && !right.is_constant()
+        if let (
+            Operand::Path {
+                path: lp, span: ls, ..
+            },
+            Operand::Path {
+                path: rp, span: rs, ..
+            },
+        ) = (&left, &right)
         {
+            if is_primitive_list(lp) && is_primitive_list(rp) {
+                let _ = rs;
+                return Err(invalid(
+                    *ls,
+                    "comparing two lists of primitive values property by property is not supported",
+                ));
+            }
+        }
+        if right_quantifier.is_some() && !right.multi(self.args) {
             return Err(invalid(
-                op_span,
-                "comparing two lists of values is not supported: compare a list with a value or with a constant list {…}",
+                right.span(),
+                "ANY/ALL/NONE on the right needs a list {…}, a list argument or a key path to a collection",
             ));
         }
         if op == CompareOp::In && !right.multi(self.args) {
@@ -493,9 +515,29 @@ impl<'a> Binder<'a> {
         };
         self.check_types(&lty, &rty, &left, &right, op_span)?;
         self.check_operator(op, &lty, &rty, &left, &right, op_span)?;
+        if case_insensitive {
+            for t in [&lty, &rty] {
+                let stringish = matches!(
+                    t,
+                    Ty::Null
+                        | Ty::Scalar(
+                            PropertyType::String | PropertyType::Binary | PropertyType::Mixed
+                        )
+                );
+                if !stringish {
+                    return Err(invalid(
+                        op_span,
+                        format!(
+                            "[c] (case-insensitive) needs strings, not type '{}'",
+                            ty_name(t)
+                        ),
+                    ));
+                }
+            }
+        }
         let (mut left_expr, mut right_expr) = (left_expr, right_expr);
         // Put a constant on the right where the operator allows it, for simpler consumers.
-        if left.is_constant() && !right.is_constant() {
+        if left.is_constant() && !right.is_constant() && right_quantifier.is_none() {
             let flipped = match op {
                 CompareOp::Eq => Some(CompareOp::Eq),
                 CompareOp::Ne => Some(CompareOp::Ne),
@@ -512,6 +554,13 @@ impl<'a> Binder<'a> {
                 }
             }
         }
+        let right_expr = match right_quantifier {
+            Some(q) => Expr::Quantified {
+                quantifier: q,
+                expr: Box::new(right_expr),
+            },
+            None => right_expr,
+        };
         Ok(Predicate::Compare(Comparison {
             quantifier,
             explicit_quantifier: explicit,
@@ -525,12 +574,29 @@ impl<'a> Binder<'a> {
     fn type_comparison(
         &self,
         quantifier: Quantifier,
-        explicit: bool,
+        right_quantifier: Option<Quantifier>,
         path: Operand,
         op: Operator,
         other: Operand,
         op_span: Span,
     ) -> Result<Predicate, QueryError> {
+        if let Operand::Path {
+            ty: Ty::TypeName(true),
+            span,
+            ..
+        } = &path
+        {
+            return Err(invalid(
+                *span,
+                "this @type is fixed by the schema, so comparing it with a type name compares two constants",
+            ));
+        }
+        if matches!(right_quantifier, Some(Quantifier::All | Quantifier::None)) {
+            return Err(invalid(
+                op_span,
+                "@type supports only ANY on a list of type names",
+            ));
+        }
         let names: Vec<String> = match &other {
             Operand::Literal(Literal::String(s), span) => self.type_names(s, *span)?,
             Operand::Argument(n, span) => match self.arg(*n, *span)? {
@@ -611,7 +677,6 @@ impl<'a> Binder<'a> {
                 right: Expr::List(names.iter().map(|n| Value::String(n.clone())).collect()),
             })
         };
-        let _ = explicit;
         Ok(match (negate, multi, quantifier) {
             (false, _, q) => member(q),
             (true, false, _) => Predicate::Not(Box::new(member(Quantifier::Any))),
@@ -624,19 +689,36 @@ impl<'a> Binder<'a> {
 
     /// The canonical type names (as `Value::type_name` spells them) a name in a query means.
     fn type_names(&self, name: &str, span: Span) -> Result<Vec<String>, QueryError> {
+        // `'string|double'` names several types.
+        if name.contains('|') {
+            let mut all = Vec::new();
+            for part in name.split('|') {
+                if part.trim().is_empty() {
+                    return Err(invalid(
+                        span,
+                        format!("unable to parse the type name list '{name}'"),
+                    ));
+                }
+                all.extend(self.type_names(part.trim(), span)?);
+            }
+            return Ok(all);
+        }
         let names: &[&str] = match name.to_ascii_lowercase().as_str() {
             "null" => &["null"],
             "bool" | "boolean" => &["bool"],
-            "int" | "integer" | "long" => &["int"],
+            "int" | "integer" | "long" | "int16" | "int32" | "int64" | "short" | "byte" | "char" => {
+                &["int"]
+            }
             "float" => &["float"],
             "double" => &["double"],
             "decimal" | "decimal128" => &["decimal128"],
             "numeric" | "number" => &["int", "float", "double", "decimal128"],
             "string" => &["string"],
-            "binary" | "data" => &["binary"],
-            "date" | "timestamp" => &["date"],
+            "binary" | "data" | "bytearray" | "byte[]" => &["binary"],
+            "date" | "timestamp" | "datetimeoffset" => &["date"],
             "objectid" | "oid" => &["objectId"],
-            "uuid" => &["uuid"],
+            "uuid" | "guid" => &["uuid"],
+            "collection" => &["list", "set", "dictionary"],
             "object" | "link" | "objectlink" => &["object"],
             "list" | "array" => &["list"],
             "set" => &["set"],
@@ -659,6 +741,7 @@ impl<'a> Binder<'a> {
         Ok(match o {
             Operand::Path { ty, .. } | Operand::Arith { ty, .. } => ty.clone(),
             Operand::Subquery { .. } => Ty::Scalar(PropertyType::Int),
+            Operand::Object { class, .. } => Ty::Object(class.clone()),
             Operand::Literal(Literal::Null, _) => Ty::Null,
             Operand::Literal(Literal::Number(_), _) => Ty::NumberLiteral,
             Operand::Literal(l, _) => literal_ty(l),
@@ -675,6 +758,9 @@ impl<'a> Binder<'a> {
         Ok(match o {
             Operand::Path { path, .. } => Expr::Path(path.clone()),
             Operand::Subquery { expr, .. } => expr.clone(),
+            Operand::Object { class, key, span } => {
+                Expr::Constant(self.object_literal(class, key, *span)?)
+            }
             Operand::Literal(l, span) => Expr::Constant(self.literal(l, target, *span)?),
             Operand::Argument(n, span) => match self.arg(*n, *span)? {
                 Value::List(items) | Value::Set(items) => Expr::List(
@@ -742,12 +828,18 @@ impl<'a> Binder<'a> {
         let t = match target {
             Ty::Scalar(t) => Some(*t),
             Ty::Null | Ty::NumberLiteral => Some(PropertyType::Mixed),
-            Ty::TypeName => Some(PropertyType::String),
+            Ty::TypeName(_) => Some(PropertyType::String),
             Ty::Object(_) => None,
         };
         Ok(match l {
             Literal::Null => Value::Null,
             Literal::Number(text) => match t {
+                Some(PropertyType::Int) if text.ends_with("inf") => {
+                    return Err(invalid(span, "Infinity not supported for int"))
+                }
+                Some(PropertyType::Int) if text == "nan" => {
+                    return Err(invalid(span, "NaN not supported for int"))
+                }
                 Some(PropertyType::Int) | Some(PropertyType::Mixed) => parse_number(text, span)?,
                 Some(PropertyType::Float) => match parse_number(text, span)? {
                     Value::Int(i) => Value::Float(i as f32),
@@ -773,9 +865,9 @@ impl<'a> Binder<'a> {
                 _ => return Err(mismatch("bool")),
             },
             Literal::String(s) => match t {
-                Some(PropertyType::String)
-                | Some(PropertyType::Binary)
-                | Some(PropertyType::Mixed) => Value::String(s.clone()),
+                // A string literal compared with a binary property means its bytes.
+                Some(PropertyType::Binary) => Value::Binary(s.clone().into_bytes()),
+                Some(PropertyType::String) | Some(PropertyType::Mixed) => Value::String(s.clone()),
                 _ => return Err(mismatch("string")),
             },
             Literal::ObjectId(o) => match t {
@@ -813,7 +905,7 @@ impl<'a> Binder<'a> {
             return Ok(Value::Null);
         }
         Ok(match target {
-            Ty::Scalar(PropertyType::Mixed) | Ty::Null | Ty::NumberLiteral | Ty::TypeName => {
+            Ty::Scalar(PropertyType::Mixed) | Ty::Null | Ty::NumberLiteral | Ty::TypeName(_) => {
                 v.clone()
             }
             Ty::Object(class) => match v {
@@ -825,6 +917,23 @@ impl<'a> Binder<'a> {
                 if is_numeric(t) {
                     if !v.is_numeric() {
                         return Err(fail());
+                    }
+                    if t == PropertyType::Int {
+                        let special = match v {
+                            Value::Double(d) => Some(*d),
+                            Value::Float(f) => Some(f64::from(*f)),
+                            _ => None,
+                        };
+                        if let Some(d) = special.filter(|d| !d.is_finite()) {
+                            return Err(QueryError::Argument {
+                                index: n,
+                                message: if d.is_nan() {
+                                    "NaN not supported for int".to_owned()
+                                } else {
+                                    "Infinity not supported for int".to_owned()
+                                },
+                            });
+                        }
                     }
                     convert_number(v.clone(), target)
                 } else {
@@ -861,7 +970,9 @@ impl<'a> Binder<'a> {
                 Ty::Null | Ty::Scalar(PropertyType::Mixed) => None,
                 Ty::NumberLiteral => Some(1),
                 Ty::Scalar(t) if is_numeric(*t) => Some(1),
-                Ty::Scalar(PropertyType::String | PropertyType::Binary) | Ty::TypeName => Some(2),
+                Ty::Scalar(PropertyType::String | PropertyType::Binary) | Ty::TypeName(_) => {
+                    Some(2)
+                }
                 Ty::Scalar(PropertyType::Bool) => Some(3),
                 Ty::Scalar(PropertyType::Date) => Some(4),
                 Ty::Scalar(PropertyType::ObjectId) => Some(5),
@@ -953,8 +1064,41 @@ impl<'a> Binder<'a> {
         Ok(())
     }
 
+    /// `obj('Class', key)` as a link, the key typed for the class's primary key.
+    fn object_literal(&self, class: &str, key: &Operand, span: Span) -> Result<Value, QueryError> {
+        let schema = self.class(class, span)?;
+        let pk_ty = schema
+            .primary_key_property()
+            .map(|p| p.ty)
+            .unwrap_or(PropertyType::Int);
+        let value = match self.typed(key, &Ty::Scalar(pk_ty))? {
+            Expr::Constant(v) => v,
+            _ => {
+                return Err(invalid(
+                    span,
+                    "the primary key of obj(…) must be a literal or an argument",
+                ))
+            }
+        };
+        let pk = crate::value::PrimaryKey::try_from(value).map_err(|e| {
+            invalid(
+                span,
+                format!("invalid primary key for '{class}' in obj(…): {e}"),
+            )
+        })?;
+        Ok(Value::Link(crate::value::Link {
+            class: class.to_owned(),
+            pk,
+        }))
+    }
+
     fn operand(&self, e: &ast::Expr, scope: &Scope) -> Result<Operand, QueryError> {
         Ok(match e {
+            ast::Expr::Object { class, key, span } => Operand::Object {
+                class: class.clone(),
+                key: Box::new(self.operand(key, scope)?),
+                span: *span,
+            },
             ast::Expr::Literal(l, s) => Operand::Literal(l.clone(), *s),
             ast::Expr::Argument(n, s) => {
                 self.arg(*n, *s)?;
@@ -1373,17 +1517,46 @@ impl<'a> Binder<'a> {
                     if matches!(state, State::AllLinks) {
                         return Err(invalid(span, "@type needs values"));
                     }
+                    let fixed = !matches!(
+                        state,
+                        State::Value(PropertyType::Mixed)
+                            | State::Values {
+                                ty: PropertyType::Mixed,
+                                ..
+                            }
+                            | State::Dict {
+                                ty: PropertyType::Mixed,
+                                ..
+                            }
+                    );
                     steps.push(Step::Type);
-                    state = State::TypeNames;
+                    state = State::TypeNames(fixed);
                 }
                 PathElem::Aggregate(op, _) => {
                     let count = matches!(op, ast::AggregateOp::Count | ast::AggregateOp::Size);
                     let Some(start) = coll_start else {
-                        // `@size`/`@count` of a string is its length.
+                        // `@size`/`@count` of a string (or a mixed value) is its length; of a
+                        // to-one link, 0 or 1.
                         if count {
-                            if let State::Value(PropertyType::String | PropertyType::Binary) = state
+                            if let State::Value(
+                                PropertyType::String | PropertyType::Binary | PropertyType::Mixed,
+                            ) = state
                             {
                                 steps.push(Step::Length);
+                                state = State::Value(PropertyType::Int);
+                                continue;
+                            }
+                            let to_one_link = matches!(
+                                steps.last(),
+                                Some(Step::Property(p))
+                                    if p.ty == PropertyType::Object && p.collection == Collection::Single
+                            );
+                            if matches!(state, State::Object(_)) && to_one_link {
+                                let over = steps.split_off(steps.len() - 1);
+                                steps.push(Step::Aggregate {
+                                    op: AggregateOp::Count,
+                                    over,
+                                });
                                 state = State::Value(PropertyType::Int);
                                 continue;
                             }
@@ -1515,7 +1688,7 @@ impl<'a> Binder<'a> {
                     "@links needs @count or @size after it (as in @links.@count)",
                 ))
             }
-            State::TypeNames => (PropertyType::String, None, Ty::TypeName),
+            State::TypeNames(fixed) => (PropertyType::String, None, Ty::TypeName(fixed)),
         };
         Ok((
             Path {
@@ -1689,4 +1862,13 @@ fn convert_number(v: Value, target: &Ty) -> Value {
         }
         _ => v,
     }
+}
+
+/// Whether the path ends on a list or set property of primitive values (not through links).
+fn is_primitive_list(path: &Path) -> bool {
+    matches!(
+        path.steps.last(),
+        Some(Step::Property(p))
+            if matches!(p.collection, Collection::List | Collection::Set) && p.ty != PropertyType::Object
+    )
 }

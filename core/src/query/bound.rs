@@ -24,10 +24,14 @@
 //! - [`Step::Length`] and [`Step::Type`] map each value to its length / type name.
 //!
 //! [`Path::multi`] says whether the path can yield more than one item (it crosses a to-many
-//! step outside an aggregate). A comparison with a multi-valued side applies its
-//! [`Quantifier`] to that side's items (implicitly `Any`). When both sides are multi-valued and
-//! the quantifier is implicit, the two item lists are compared element-wise (same length, every
-//! pair satisfies the operator; `!=` is the negation of `==`).
+//! step outside an aggregate).
+//!
+//! A [`Comparison`] holds when `Q_left l ∈ left: Q_right r ∈ right: l op r`, where `Q_left` is
+//! [`Comparison::quantifier`] and `Q_right` the quantifier of an [`Expr::Quantified`] right
+//! operand, both `Any` when not written (a single-valued side is a one-item list). When both
+//! sides are multi-valued and neither quantifier is written, the two item lists are compared in
+//! order instead: same length and every pair satisfies the operator (`!=` is the negation of
+//! `==`, `IN` means `==`).
 
 use crate::schema::{Collection, PropertyType};
 use crate::value::Value;
@@ -71,11 +75,10 @@ pub enum Predicate {
 /// `left op right`, with a quantifier for a multi-valued side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
-    /// How a multi-valued side's items combine: `ANY` (also the implicit default), `ALL`,
-    /// `NONE`.
+    /// How the left operand's items combine: `ANY` (also the implicit default), `ALL`, `NONE`.
     pub quantifier: Quantifier,
-    /// Whether the query spelled the quantifier (`ANY x == 1`) rather than implying it; an
-    /// implicit quantifier between two multi-valued sides means element-wise comparison.
+    /// Whether the query spelled the left quantifier (`ANY x == 1`) rather than implying it;
+    /// without quantifiers on either side, two multi-valued sides compare in order.
     pub explicit_quantifier: bool,
     /// The left operand.
     pub left: Expr,
@@ -135,6 +138,13 @@ pub enum Expr {
     List(Vec<Value>),
     /// A key path from the current object.
     Path(Path),
+    /// The right operand with a written quantifier: `x == ALL {1, 2}`, `x IN NONE items.price`.
+    Quantified {
+        /// `ANY`, `ALL` or `NONE` over the operand's items.
+        quantifier: Quantifier,
+        /// The operand (multi-valued).
+        expr: Box<Expr>,
+    },
     /// Arithmetic on numbers.
     Arithmetic {
         /// `+ - * /`.

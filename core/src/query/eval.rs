@@ -302,6 +302,7 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
         Ok(match expr {
             Expr::Constant(v) => vec![v.clone()],
             Expr::List(values) => values.clone(),
+            Expr::Quantified { expr, .. } => self.expr(obj, expr)?,
             Expr::Path(path) => self.path_values(obj, path)?,
             Expr::Arithmetic { op, left, right } => {
                 let l = self.expr(obj, left)?;
@@ -364,44 +365,41 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
     }
 
     fn compare(&self, obj: &Obj, c: &Comparison) -> Result<bool, QueryError> {
-        let left = self.expr(obj, &c.left)?;
-        let right = self.expr(obj, &c.right)?;
-        let left_multi = is_multi(&c.left);
-        let right_multi = is_multi(&c.right);
-        let left_const = matches!(c.left, Expr::Constant(_));
-        let test = |l: &Value, r: &Value| {
-            if c.op == CompareOp::In {
-                right.iter().any(|x| l.query_eq(x, c.case_insensitive))
-            } else {
-                compare_values(c.op, c.case_insensitive, l, r, left_const)
-            }
+        let (right_quantifier, right_expr) = match &c.right {
+            Expr::Quantified { quantifier, expr } => (Some(*quantifier), expr.as_ref()),
+            other => (None, other),
         };
-        if c.op == CompareOp::In {
-            let dummy = Value::Null;
-            return Ok(if left_multi {
-                quantify(c.quantifier, &left, |l| test(l, &dummy))
+        let left = self.expr(obj, &c.left)?;
+        let right = self.expr(obj, right_expr)?;
+        let left_const = matches!(c.left, Expr::Constant(_));
+        let op = if c.op == CompareOp::In {
+            CompareOp::Eq
+        } else {
+            c.op
+        };
+        let ci = c.case_insensitive;
+        // Two lists without quantifiers compare in order, except that `path IN {…}` keeps its
+        // membership meaning (ANY element of the path is in the list).
+        let membership = c.op == CompareOp::In && matches!(c.left, Expr::Path(_));
+        if is_multi(&c.left)
+            && is_multi(right_expr)
+            && !c.explicit_quantifier
+            && c.quantifier == Quantifier::Any
+            && right_quantifier.is_none()
+            && !membership
+        {
+            return Ok(if op == CompareOp::Ne {
+                !elementwise(CompareOp::Eq, ci, &left, &right)
             } else {
-                left.first().is_some_and(|l| test(l, &dummy))
+                elementwise(op, ci, &left, &right)
             });
         }
-        Ok(match (left_multi, right_multi) {
-            (true, true) if !c.explicit_quantifier => {
-                if c.op == CompareOp::Ne {
-                    !elementwise(CompareOp::Eq, c.case_insensitive, &left, &right)
-                } else {
-                    elementwise(c.op, c.case_insensitive, &left, &right)
-                }
-            }
-            (true, _) => quantify(c.quantifier, &left, |l| right.iter().any(|r| test(l, r))),
-            (false, true) => match left.first() {
-                Some(l) => quantify(c.quantifier, &right, |r| test(l, r)),
-                None => false,
-            },
-            (false, false) => match (left.first(), right.first()) {
-                (Some(l), Some(r)) => test(l, r),
-                _ => false,
-            },
-        })
+        let right_quantifier = right_quantifier.unwrap_or(Quantifier::Any);
+        Ok(quantify(c.quantifier, &left, |l| {
+            quantify(right_quantifier, &right, |r| {
+                compare_values(op, ci, l, r, left_const)
+            })
+        }))
     }
 }
 
@@ -423,6 +421,7 @@ fn quantify(q: Quantifier, items: &[Value], f: impl Fn(&Value) -> bool) -> bool 
 
 fn is_multi(expr: &Expr) -> bool {
     match expr {
+        Expr::Quantified { expr, .. } => is_multi(expr),
         Expr::Constant(_) | Expr::SubqueryCount { .. } => false,
         Expr::List(_) => true,
         Expr::Path(p) => p.multi,
@@ -475,6 +474,10 @@ pub(crate) fn compare_values(
             if l.is_null() {
                 return false;
             }
+            // Strings and binaries are different types: a string never contains bytes.
+            if std::mem::discriminant(l) != std::mem::discriminant(r) {
+                return false;
+            }
             let (Some(hay), Some(needle)) = (text_of(l), text_of(r)) else {
                 return false;
             };
@@ -496,7 +499,9 @@ pub(crate) fn compare_values(
             (_, Value::Null) => l.is_null(),
             (Value::Null, _) => false,
             _ => match (text_of(l), text_of(r)) {
-                (Some(text), Some(pattern)) => {
+                (Some(text), Some(pattern))
+                    if std::mem::discriminant(l) == std::mem::discriminant(r) =>
+                {
                     let text = String::from_utf8_lossy(text);
                     let pattern = String::from_utf8_lossy(pattern);
                     if ci {
@@ -635,7 +640,7 @@ fn aggregate(op: AggregateOp, values: Vec<Value>) -> Value {
         AggregateOp::Count => Value::Int(values.len() as i64),
         AggregateOp::Min | AggregateOp::Max => {
             let mut best: Option<Value> = None;
-            for v in values.into_iter().filter(|v| !v.is_null()) {
+            for v in values.into_iter().filter(|v| !v.is_null() && !is_nan(v)) {
                 best = Some(match best {
                     None => v,
                     Some(b) => {
@@ -656,15 +661,22 @@ fn aggregate(op: AggregateOp, values: Vec<Value>) -> Value {
             best.unwrap_or(Value::Null)
         }
         AggregateOp::Sum | AggregateOp::Avg => {
-            // Floats are summed as doubles, as Realm's aggregates do.
             let nums: Vec<Value> = values
                 .into_iter()
-                .filter(Value::is_numeric)
-                .map(|v| match v {
-                    Value::Float(f) => Value::Double(f64::from(f)),
-                    other => other,
-                })
+                .filter(|v| v.is_numeric() && !is_nan(v))
                 .collect();
+            // Only floats: sum (and average) in float arithmetic, as Realm does.
+            if !nums.is_empty() && nums.iter().all(|v| matches!(v, Value::Float(_))) {
+                let sum: f32 = nums
+                    .iter()
+                    .map(|v| if let Value::Float(f) = v { *f } else { 0.0 })
+                    .sum();
+                return if op == AggregateOp::Sum {
+                    Value::Float(sum)
+                } else {
+                    Value::Float(sum / nums.len() as f32)
+                };
+            }
             let count = nums.len() as u64;
             if op == AggregateOp::Avg && count == 0 {
                 return Value::Null;
@@ -684,6 +696,15 @@ fn aggregate(op: AggregateOp, values: Vec<Value>) -> Value {
                 },
             }
         }
+    }
+}
+
+fn is_nan(v: &Value) -> bool {
+    match v {
+        Value::Float(f) => f.is_nan(),
+        Value::Double(d) => d.is_nan(),
+        Value::Decimal(d) => matches!(Dec::from_decimal128(d), Dec::NaN),
+        _ => false,
     }
 }
 

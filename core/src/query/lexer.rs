@@ -286,9 +286,34 @@ impl Lexer<'_> {
                 ));
             };
             if c == '\\' {
+                // Escapes are validated but kept verbatim: Realm compares the text between the
+                // quotes as written.
+                let at = self.pos;
                 self.pos += 1;
                 match self.peek() {
-                    Some(e) => self.pos += e.len_utf8(),
+                    Some('"' | '\'' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't' | '0') => {
+                        self.pos += 1
+                    }
+                    Some('u') => {
+                        let hex = self.text[self.pos + 1..]
+                            .bytes()
+                            .take(4)
+                            .take_while(u8::is_ascii_hexdigit)
+                            .count();
+                        if hex != 4 {
+                            return Err(syntax(
+                                at,
+                                "invalid unicode escape: '\\u' needs 4 hex digits",
+                            ));
+                        }
+                        self.pos += 5;
+                    }
+                    Some(e) => {
+                        return Err(syntax(
+                            at,
+                            format!("invalid escape sequence '\\{e}' in a string"),
+                        ))
+                    }
                     None => {
                         return Err(syntax(
                             start,
@@ -343,7 +368,7 @@ impl Lexer<'_> {
         {
             match self.try_t_timestamp()? {
                 Some(ts) => Tok::Time(ts),
-                None => self.word(),
+                None => self.word()?,
             }
         } else if is_word_start(c) {
             self.word_or_literal()?
@@ -364,11 +389,31 @@ impl Lexer<'_> {
         })
     }
 
-    fn word(&mut self) -> Tok {
-        let s = self.rest();
-        let mut len = 0;
-        for (i, c) in s.char_indices() {
-            let ok = if i == 0 {
+    /// An identifier. A backslash escapes a space (`float\ fees`) or writes a tab (`\t`), as
+    /// realm-core allows for property names with such characters.
+    fn word(&mut self) -> Result<Tok, QueryError> {
+        let start = self.pos;
+        let mut w = String::new();
+        let mut first = true;
+        while let Some(c) = self.peek() {
+            if c == '\\' && !first {
+                match self.peek_at(1) {
+                    Some(' ') => w.push(' '),
+                    Some('t') => w.push('\t'),
+                    other => {
+                        return Err(syntax(
+                            self.pos,
+                            format!(
+                                "invalid escape '\\{}' in a name: only '\\ ' (space) and '\\t' (tab) are allowed",
+                                other.map(String::from).unwrap_or_default()
+                            ),
+                        ))
+                    }
+                }
+                self.pos += 2;
+                continue;
+            }
+            let ok = if first {
                 is_word_start(c)
             } else {
                 is_word_char(c)
@@ -376,18 +421,22 @@ impl Lexer<'_> {
             if !ok {
                 break;
             }
-            len = i + c.len_utf8();
+            w.push(c);
+            self.pos += c.len_utf8();
+            first = false;
         }
-        let w = s[..len].to_owned();
-        self.pos += len;
+        if w.is_empty() {
+            return Err(syntax(start, "expected a name"));
+        }
         if let Some(digits) = w.strip_prefix('$') {
             if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                if let Ok(n) = digits.parse() {
-                    return Tok::Arg(n);
-                }
+                return digits
+                    .parse()
+                    .map(Tok::Arg)
+                    .map_err(|_| syntax(start, format!("argument index ${digits} is too large")));
             }
         }
-        Tok::Word(w)
+        Ok(Tok::Word(w))
     }
 
     fn word_or_literal(&mut self) -> Result<Tok, QueryError> {
@@ -405,7 +454,12 @@ impl Lexer<'_> {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(body.trim())
                 .map_err(|e| syntax(start, format!("invalid base64 in B64 literal: {e}")))?;
-            return Ok(Tok::B64(bytes));
+            // `B64"…"` writes a string in base64 (Realm uses it for strings with special
+            // characters); bytes that are not UTF-8 can only be a binary.
+            return Ok(match String::from_utf8(bytes) {
+                Ok(text) => Tok::Str(text),
+                Err(e) => Tok::B64(e.into_bytes()),
+            });
         }
         if lower.starts_with("oid(") {
             let (inner, at) = self.call_argument(3)?;
@@ -423,7 +477,7 @@ impl Lexer<'_> {
                 .map_err(|_| syntax(at, format!("invalid uuid literal uuid({inner})")))?;
             return Ok(Tok::Uuid(uuid));
         }
-        Ok(self.word())
+        self.word()
     }
 }
 
@@ -521,7 +575,17 @@ mod tests {
             toks("2017-12-1@12:07:53")[0],
             Tok::Time(Timestamp::new(1_512_130_073, 0))
         );
-        assert_eq!(toks("B64\"AQI=\"")[0], Tok::B64(vec![1, 2]));
+        assert_eq!(toks("B64\"AQI=\"")[0], Tok::Str("\u{1}\u{2}".into()));
+        assert_eq!(toks("B64\"/w==\"")[0], Tok::B64(vec![255]));
+        assert_eq!(toks("float\\ fees")[0], Tok::Word("float fees".into()));
+        assert_eq!(
+            toks("nullable\\tdata")[0],
+            Tok::Word("nullable\tdata".into())
+        );
+        assert!(tokenize("true\\flove").is_err());
+        assert!(tokenize("'\\a'").is_err());
+        assert!(tokenize("'\\u0'").is_err());
+        assert_eq!(toks("'\\u01111'")[0], Tok::Str("\\u01111".into()));
         assert!(matches!(
             toks("oid(6001c033600510df3bbfd864)")[0],
             Tok::Oid(_)

@@ -192,7 +192,7 @@ impl Parser {
 
     fn not(&mut self) -> Result<Predicate, QueryError> {
         let t = self.peek().clone();
-        if t.tok == Tok::Punct("!") || (is_kw(&t.tok, "NOT") && self.keyword_position()) {
+        if t.tok == Tok::Punct("!") || is_kw(&t.tok, "NOT") {
             self.bump();
             if self.at_eof() {
                 return Err(self.expected("a predicate", Some(describe(&t.tok))));
@@ -271,14 +271,6 @@ impl Parser {
             return Err(self.expected("a predicate", quantifier.map(|_| describe(&t.tok))));
         }
         let left = self.expr()?;
-        if let Expr::List(items, span) = &left {
-            if items.is_empty() {
-                return Err(QueryError::Syntax {
-                    position: span.start,
-                    message: "an empty list '{}' cannot be the left operand".to_owned(),
-                });
-            }
-        }
         let op_tok = self.peek().clone();
         let op = match &op_tok.tok {
             Tok::Punct("==") | Tok::Punct("=") => Operator::Eq,
@@ -321,6 +313,20 @@ impl Parser {
             }
         }
         let after_op = format!("'{}'", op.name());
+        let mut right_quantifier = None;
+        let q = self.peek().clone();
+        for (kw, quant) in [
+            ("ANY", Quantifier::Any),
+            ("SOME", Quantifier::Any),
+            ("ALL", Quantifier::All),
+            ("NONE", Quantifier::None),
+        ] {
+            if is_kw(&q.tok, kw) && self.keyword_position() {
+                self.bump();
+                right_quantifier = Some((quant, q.span));
+                break;
+            }
+        }
         if self.at_eof() {
             return Err(self.expected("a value", Some(after_op)));
         }
@@ -340,6 +346,7 @@ impl Parser {
             op,
             op_span: op_tok.span,
             case_insensitive,
+            right_quantifier,
             right,
         })))
     }
@@ -422,14 +429,16 @@ impl Parser {
                 let close = self.expect_punct("}", "the list's elements")?;
                 Ok(Expr::List(items, t.span.to(close)))
             }
-            Tok::Punct("-") => {
+            Tok::Punct(sign @ ("-" | "+")) => {
+                let negative = *sign == "-";
                 self.bump();
                 let n = self.peek().clone();
+                let prefix = if negative { "-" } else { "" };
                 match &n.tok {
                     Tok::Number { text, .. } => {
                         self.bump();
                         Ok(Expr::Literal(
-                            Literal::Number(format!("-{text}")),
+                            Literal::Number(format!("{prefix}{text}")),
                             t.span.to(n.span),
                         ))
                     }
@@ -440,11 +449,18 @@ impl Parser {
                     {
                         self.bump();
                         Ok(Expr::Literal(
-                            Literal::Number("-inf".into()),
+                            Literal::Number(format!("{prefix}inf")),
                             t.span.to(n.span),
                         ))
                     }
-                    _ => Err(self.expected("a number", Some("'-'".to_owned()))),
+                    Tok::Word(w) if w.eq_ignore_ascii_case("nan") => {
+                        self.bump();
+                        Ok(Expr::Literal(
+                            Literal::Number("nan".into()),
+                            t.span.to(n.span),
+                        ))
+                    }
+                    _ => Err(self.expected("a number", Some(format!("'{sign}'")))),
                 }
             }
             Tok::Number { text, .. } => {
@@ -494,6 +510,45 @@ impl Parser {
                 }
                 if lower == "subquery" && self.peek_at(1).tok == Tok::Punct("(") {
                     return self.subquery();
+                }
+                if (lower == "bin" || lower == "binary") && self.peek_at(1).tok == Tok::Punct("(") {
+                    self.bump();
+                    self.bump();
+                    let inner = self.bump();
+                    let bytes = match inner.tok {
+                        Tok::Str(s) => s.into_bytes(),
+                        Tok::B64(b) => b,
+                        _ => {
+                            self.pos -= 1;
+                            return Err(self.expected("a string", Some(format!("'{w}('"))));
+                        }
+                    };
+                    let close = self.expect_punct(")", "the binary literal")?;
+                    return Ok(Expr::Literal(Literal::Binary(bytes), t.span.to(close)));
+                }
+                if lower == "obj" && self.peek_at(1).tok == Tok::Punct("(") {
+                    self.bump();
+                    self.bump();
+                    let class = match &self.peek().tok {
+                        Tok::Str(c) => c.clone(),
+                        _ => {
+                            return Err(
+                                self.expected("a class name in quotes", Some("'obj('".into()))
+                            )
+                        }
+                    };
+                    self.bump();
+                    self.expect_punct(",", "the class name of obj(…)")?;
+                    let key = self.factor("','")?;
+                    let close = self.expect_punct(")", "the primary key of obj(…)")?;
+                    return Ok(Expr::Object {
+                        class,
+                        key: Box::new(key),
+                        span: t.span.to(close),
+                    });
+                }
+                if ["and", "or", "not"].contains(&lower.as_str()) {
+                    return Err(self.expected("a value", Some(after.to_owned())));
                 }
                 Ok(Expr::Path(self.path()?))
             }
@@ -857,7 +912,6 @@ mod tests {
         assert!(err("@count > 1").1.contains("must follow a key path"));
         assert!(err("a.@foo > 1").1.contains("unknown keyword '@foo'"));
         assert!(err("a BETWEEN 1").1.contains("'{'"));
-        assert!(err("{} == a").1.contains("empty list"));
         assert_eq!(err("a == 1 &&").0, 9);
     }
 
@@ -890,7 +944,19 @@ mod tests {
             literal("2017-12-01@12:07:53:505"),
             Literal::Timestamp(Timestamp::new(1_512_130_073, 505))
         );
-        assert_eq!(literal("B64\"AQI=\""), Literal::Binary(vec![1, 2]));
+        assert_eq!(literal("B64\"QUI=\""), Literal::String("AB".into()));
+        assert_eq!(literal("bin('AB')"), Literal::Binary(b"AB".to_vec()));
+        assert_eq!(
+            literal("binary(B64\"QUI=\")"),
+            Literal::Binary(b"AB".to_vec())
+        );
+        assert_eq!(literal("+2E2"), Literal::Number("2E2".into()));
+        assert_eq!(literal("-NaN"), Literal::Number("nan".into()));
+        assert!(
+            matches!(comparison("x == obj('Dog', 'pluto')").right, Expr::Object { ref class, .. } if class == "Dog")
+        );
+        let c = comparison("x == ALL {1, 2}");
+        assert_eq!(c.right_quantifier.map(|q| q.0), Some(Quantifier::All));
     }
 
     #[test]
@@ -934,10 +1000,11 @@ mod tests {
             panic!()
         };
         assert!(matches!(*not, Predicate::Not(..)));
-        assert!(matches!(
-            parse("NOT NOT != 'NOT'").unwrap().predicate,
-            Predicate::Not(..)
-        ));
+        assert!(parse("NOT NOT != 'NOT'").is_err());
+        assert!(parse("not.a = 0").is_err());
+        assert!(parse("a == a AND == a").is_err());
+        assert!(parse("NOT0.a = 0").is_ok());
+        assert!(parse("sort > 0 && distinct > 0 && limit > 0 && in in 'in'").is_ok());
         assert!(matches!(
             parse("contains contains 'contains'").unwrap().predicate,
             Predicate::Compare(_)

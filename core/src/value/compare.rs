@@ -4,8 +4,8 @@
 //!   (`1 == 1.0 == 1.0f == decimal 1.00`); ints and doubles are compared exactly, not through a
 //!   lossy cast. NaN equals NaN (as in Realm's mixed comparison) and is ordered before every
 //!   other number when sorting, but `<`/`>` with NaN are false.
-//! - Strings compare by their UTF-8 bytes; strings and binaries compare with each other by bytes.
-//!   `[c]` compares strings after Unicode lowercasing.
+//! - Strings compare by their UTF-8 bytes, binaries by their bytes; a string never equals a
+//!   binary (as in Realm's mixed comparisons). `[c]` compares after Unicode lowercasing.
 //! - `null` equals only `null`; `<`/`>` involving one `null` are false.
 //! - Values of unrelated types (a string and an int in a `mixed` property) are never equal and
 //!   not ordered for `<`/`>`.
@@ -391,7 +391,11 @@ impl Value {
         match (self, other) {
             (Value::Null, Value::Null) => true,
             (Value::Null, _) | (_, Value::Null) => false,
-            (a, b) if case_insensitive && bytes_of(a).is_some() && bytes_of(b).is_some() => {
+            (a, b)
+                if case_insensitive
+                    && std::mem::discriminant(a) == std::mem::discriminant(b)
+                    && bytes_of(a).is_some() =>
+            {
                 let (x, y) = (
                     bytes_of(a).unwrap_or_default(),
                     bytes_of(b).unwrap_or_default(),
@@ -406,7 +410,9 @@ impl Value {
                 _ => false,
             },
             (a, b) => match (bytes_of(a), bytes_of(b)) {
-                (Some(x), Some(y)) => x == y,
+                (Some(x), Some(y)) => {
+                    std::mem::discriminant(a) == std::mem::discriminant(b) && x == y
+                }
                 _ => match (a, b) {
                     (Value::List(x), Value::List(y)) | (Value::Set(x), Value::Set(y)) => {
                         x.len() == y.len()
@@ -436,7 +442,9 @@ impl Value {
             (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
             (Value::ObjectId(a), Value::ObjectId(b)) => Some(a.bytes().cmp(&b.bytes())),
             (Value::Uuid(a), Value::Uuid(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
-            (a, b) => Some(bytes_of(a)?.cmp(bytes_of(b)?)),
+            (Value::String(a), Value::String(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
+            (Value::Binary(a), Value::Binary(b)) => Some(a.cmp(b)),
+            _ => None,
         }
     }
 
@@ -547,8 +555,8 @@ mod tests {
             Value::Bool(false).query_cmp(&Value::Bool(true)),
             Some(Ordering::Less)
         );
-        assert!(Value::from("ab").query_eq(&Value::Binary(b"ab".to_vec()), false));
-        assert!(Value::from("AB").query_eq(&Value::Binary(b"ab".to_vec()), true));
+        assert!(!Value::from("ab").query_eq(&Value::Binary(b"ab".to_vec()), false));
+        assert!(Value::Binary(b"AB".to_vec()).query_eq(&Value::Binary(b"ab".to_vec()), true));
     }
 
     #[test]
