@@ -102,6 +102,7 @@ fn expr_classes(e: &Expr, out: &mut HashSet<String>) {
     match e {
         Expr::Constant(_) | Expr::List(_) => {}
         Expr::Path(path) => path_classes(path, out),
+        Expr::Quantified { expr, .. } => expr_classes(expr, out),
         Expr::Arithmetic { left, right, .. } => {
             expr_classes(left, out);
             expr_classes(right, out);
