@@ -139,8 +139,9 @@ pub type ChangeCallback = Arc<dyn Fn(&ChangeEvent) + Send + Sync>;
 /// Keeps an observation alive: [`ObserverHandle::cancel`] or dropping it stops the
 /// notifications.
 ///
-/// After `cancel` returns no new callback starts; one already running on another thread
-/// finishes. The handle does not keep the database open.
+/// Once `cancel` returns, no event is delivered any more, except that a delivery already under
+/// way on another thread may still finish the callback it is starting. The handle does not keep
+/// the database open; it is `Send + Sync`.
 pub struct ObserverHandle {
     observer: Arc<Observer>,
 }

@@ -905,3 +905,10 @@ fn changesets_from_other_replicas_notify_like_local_commits() {
     assert_eq!(results.take(), vec![]);
     assert_eq!(object.take(), vec![]);
 }
+
+#[test]
+fn handles_and_events_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<ObserverHandle>();
+    send_sync::<ChangeEvent>();
+}
