@@ -6,6 +6,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use syncline_core as core;
 
 use crate::error::{Result, SynclineError};
+use crate::observe::{forward, ChangeListener, ObserverHandle};
+use crate::query::{arguments, with_modifiers, SortDescriptor};
 use crate::schema::{classes_from_schema, schema_from_classes, ClassSchema};
 use crate::transaction::{WriteBlock, WriteTransaction};
 use crate::value::{fields_from_document, PrimaryKey, Value};
@@ -185,5 +187,74 @@ impl Database {
     /// `commit()` or `cancel()`; one that is dropped (garbage-collected) open rolls back.
     pub fn begin_write(&self) -> Result<Arc<WriteTransaction>> {
         WriteTransaction::begin(&self.core()?)
+    }
+
+    /// The objects of `class_name` matching the Realm Query Language filter `rql` (e.g.
+    /// `done == false AND title CONTAINS $0`) with arguments `args`, sorted by `sort` and at
+    /// most `limit` of them. `rql` may also carry its own `SORT`, `DISTINCT` and `LIMIT`.
+    #[uniffi::method(default(args = [], sort = [], limit = None))]
+    pub fn query(
+        &self,
+        class_name: String,
+        rql: String,
+        args: Vec<Value>,
+        sort: Vec<SortDescriptor>,
+        limit: Option<u64>,
+    ) -> Result<Vec<DbObject>> {
+        let text = with_modifiers(&rql, &sort, limit)?;
+        let args = arguments(args)?;
+        self.core()?.read(|txn| {
+            let results = txn.query(&class_name, &text, &args)?;
+            let mut objects = Vec::with_capacity(results.len());
+            for pk in &results.keys {
+                // The snapshot is the one the query ran on, so every key is there.
+                if let Some(object) = txn.get(&class_name, pk)? {
+                    objects.push(DbObject::from(object));
+                }
+            }
+            Ok(objects)
+        })
+    }
+
+    /// How many objects of `class_name` match `rql` with `args`.
+    #[uniffi::method(default(args = []))]
+    pub fn count(&self, class_name: String, rql: String, args: Vec<Value>) -> Result<u64> {
+        let args = arguments(args)?;
+        let count = self
+            .core()?
+            .read(|txn| txn.count(&class_name, &rql, &args))?;
+        Ok(count as u64)
+    }
+
+    /// Observes the results of a query (`SORT`/`LIMIT` included in `rql`): `listener` gets
+    /// `ResultsInitial` before this returns, then `ResultsChanged` after each commit that
+    /// changed the results. Notifications stop on `cancel()` or when the handle is dropped.
+    pub fn observe_query(
+        &self,
+        class_name: String,
+        rql: String,
+        args: Vec<Value>,
+        listener: Arc<dyn ChangeListener>,
+    ) -> Result<Arc<ObserverHandle>> {
+        let args = arguments(args)?;
+        let handle = self
+            .core()?
+            .observe_query(&class_name, &rql, &args, forward(listener))?;
+        Ok(ObserverHandle::new(handle))
+    }
+
+    /// Observes one object: `listener` gets `ObjectInitial` before this returns, then
+    /// `ObjectChanged` with the changed property names, and `ObjectDeleted` at the end.
+    pub fn observe_object(
+        &self,
+        class_name: String,
+        pk: PrimaryKey,
+        listener: Arc<dyn ChangeListener>,
+    ) -> Result<Arc<ObserverHandle>> {
+        let pk = pk.try_into()?;
+        let handle = self
+            .core()?
+            .observe_object(&class_name, &pk, forward(listener))?;
+        Ok(ObserverHandle::new(handle))
     }
 }

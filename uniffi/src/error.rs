@@ -100,6 +100,7 @@ impl From<CoreError> for SynclineError {
                 _ => SynclineError::Storage { message },
             },
             CoreError::Schema(_) => SynclineError::Schema { message },
+            CoreError::Query(_) => SynclineError::Query { message },
             CoreError::Value(_) => SynclineError::InvalidArgument { message },
             CoreError::Callback(_) => SynclineError::Callback { message },
             _ => SynclineError::Storage { message },

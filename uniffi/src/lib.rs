@@ -7,12 +7,16 @@
 pub mod capi;
 mod database;
 mod error;
+mod observe;
+mod query;
 mod schema;
 mod transaction;
 mod value;
 
 pub use database::{Database, DbObject};
 pub use error::{CallbackError, SynclineError};
+pub use observe::{ChangeEvent, ChangeListener, ChangeSet, ObserverHandle};
+pub use query::SortDescriptor;
 pub use schema::{ClassSchema, CollectionKind, IndexKind, PropertySchema, PropertyType};
 pub use transaction::{WriteBlock, WriteTransaction};
 pub use value::{Link, PrimaryKey, Timestamp, Value};

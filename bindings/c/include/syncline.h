@@ -64,12 +64,26 @@
 // An open database (`syncline_database_open`); free with `syncline_database_free`.
 typedef struct SynclineDatabase SynclineDatabase;
 
+// An observation (`syncline_database_observe_query`/`_object`); free with
+// `syncline_observer_free`, which stops it.
+typedef struct SynclineObserver SynclineObserver;
+
 // A write transaction (`syncline_database_begin_write`); free with `syncline_transaction_free`.
 typedef struct SynclineTransaction SynclineTransaction;
 
 // A write callback: does the transaction's work and returns 0 to commit, anything else to
 // roll back. `txn` is valid only during the call; do not free it.
 typedef int (*SynclineWriteCallback)(SynclineTransaction *txn, void *user_data);
+
+// A change callback: receives one event as a JSON object (valid during the call only) and
+// the `user_data` given when observing. It runs on the thread that committed.
+//
+// Events: `{"type": "results_initial", "keys": [pk…]}`,
+// `{"type": "results_changed", "keys": [pk…], "deletions": [i…], "insertions": [i…],
+// "modifications": [i…]}`, `{"type": "object_initial", "object": {…}}`,
+// `{"type": "object_changed", "object": {…}, "properties": ["name"…]}`,
+// `{"type": "object_deleted"}`, `{"type": "error", "message": "…"}`.
+typedef void (*SynclineChangeCallback)(const char *event_json, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -156,6 +170,63 @@ int syncline_database_begin_write(SynclineDatabase *db, SynclineTransaction **ou
 // # Safety
 // `callback` is a valid function; it is called on this thread before this returns.
 int syncline_database_write(SynclineDatabase *db, SynclineWriteCallback callback, void *user_data);
+
+// The objects of `class_name` matching the Realm Query Language text `rql` (which may end in
+// `SORT(…)`, `DISTINCT(…)`, `LIMIT(…)`), with `$0…$n` taken from `args_json` (a JSON array,
+// or NULL for none): `*out_json` is a JSON array of the objects' fields.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_database_query(SynclineDatabase *db,
+                            const char *class_name,
+                            const char *rql,
+                            const char *args_json,
+                            char **out_json);
+
+// How many objects of `class_name` match `rql` with `args_json` (as in
+// `syncline_database_query`), in `*out_count`.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_count` is NULL or writable.
+int syncline_database_count(SynclineDatabase *db,
+                            const char *class_name,
+                            const char *rql,
+                            const char *args_json,
+                            uint64_t *out_count);
+
+// Observes the results of a query (arguments as in `syncline_database_query`): `callback`
+// gets `results_initial` before this returns, then `results_changed` after each commit that
+// changed the results. `*out_observer` stops it when cancelled or freed.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_observer` is NULL or writable; `callback` is
+// valid, and `user_data` usable from any thread, until the observer is freed.
+int syncline_database_observe_query(SynclineDatabase *db,
+                                    const char *class_name,
+                                    const char *rql,
+                                    const char *args_json,
+                                    SynclineChangeCallback callback,
+                                    void *user_data,
+                                    SynclineObserver **out_observer);
+
+// Observes one object by primary key (Extended JSON): `callback` gets `object_initial` before
+// this returns, then `object_changed` with the changed properties, and `object_deleted`.
+//
+// # Safety
+// As `syncline_database_observe_query`.
+int syncline_database_observe_object(SynclineDatabase *db,
+                                     const char *class_name,
+                                     const char *pk_json,
+                                     SynclineChangeCallback callback,
+                                     void *user_data,
+                                     SynclineObserver **out_observer);
+
+// Stops an observation: no callback starts after this returns. The handle must still be
+// freed.
+int syncline_observer_cancel(SynclineObserver *observer);
+
+// Frees an observer handle, stopping the observation.
+int syncline_observer_free(SynclineObserver *observer);
 
 // Creates an object of `class_name` from `object_json` (a JSON object of its fields; the
 // defaults fill the rest). If `out_pk_json` is not NULL it receives the primary key as

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::{CResult, Failure};
 use crate::database::Database;
+use crate::observe::ObserverHandle;
 use crate::transaction::WriteTransaction;
 
 /// An open database (`syncline_database_open`); free with `syncline_database_free`.
@@ -26,6 +27,7 @@ pub struct SynclineTransaction {
 pub(crate) enum Entry {
     Database(Arc<Database>),
     Transaction(Arc<WriteTransaction>),
+    Observer(Arc<ObserverHandle>),
     String,
 }
 
@@ -131,4 +133,36 @@ pub(crate) fn free_string(ptr: *mut c_char) -> CResult {
     // SAFETY: registered by `new_string` from `CString::into_raw` and just unregistered.
     drop(unsafe { CString::from_raw(ptr) });
     Ok(())
+}
+
+/// An observation (`syncline_database_observe_query`/`_object`); free with
+/// `syncline_observer_free`, which stops it.
+pub struct SynclineObserver {
+    _key: u8,
+}
+
+pub(crate) fn new_observer(observer: Arc<ObserverHandle>) -> *mut SynclineObserver {
+    register(|| SynclineObserver { _key: 0 }, Entry::Observer(observer))
+}
+
+pub(crate) fn observer(handle: *const SynclineObserver) -> CResult<Arc<ObserverHandle>> {
+    with_registry(|map| match map.get(&(handle as usize)) {
+        Some(Entry::Observer(observer)) => Ok(observer.clone()),
+        _ => Err(invalid("observer", handle as usize)),
+    })
+}
+
+/// Removes an observer handle; the observation stops when it goes.
+pub(crate) fn free_observer(handle: *mut SynclineObserver) -> CResult<Arc<ObserverHandle>> {
+    let observer = with_registry(|map| match map.remove(&(handle as usize)) {
+        Some(Entry::Observer(observer)) => Ok(observer),
+        Some(other) => {
+            map.insert(handle as usize, other);
+            Err(invalid("observer", handle as usize))
+        }
+        None => Err(invalid("observer", handle as usize)),
+    })?;
+    // SAFETY: as in `free_database`.
+    drop(unsafe { Box::from_raw(handle) });
+    Ok(observer)
 }

@@ -16,6 +16,7 @@
 mod database;
 mod handles;
 mod json;
+mod observe;
 mod transaction;
 
 use std::cell::RefCell;
@@ -25,7 +26,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::SynclineError;
 
 pub use database::*;
-pub use handles::{SynclineDatabase, SynclineTransaction};
+pub use handles::{SynclineDatabase, SynclineObserver, SynclineTransaction};
+pub use observe::*;
 pub use transaction::*;
 
 /// The call succeeded.
