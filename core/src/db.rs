@@ -836,26 +836,35 @@ impl Results {
 
 /// Runs a bound query: SQL for what compiles exactly, the evaluator for the rest.
 fn run_query(store: &Store<'_>, query: &BoundQuery) -> Result<Results> {
-    store.cat.class(&query.class)?;
+    let schema = store.cat.class(&query.class)?;
+    let pk_type = schema.primary_key_property().map(|p| p.ty);
     let compiled = sql::compile(query, store.cat);
     let mut stmt = store
         .conn
         .prepare_cached(&compiled.sql)
         .map_err(StorageError::from)?;
-    let raw: Vec<rusqlite::types::Value> = stmt
-        .query_map(rusqlite::params_from_iter(compiled.params.iter()), |r| {
-            r.get(1)
-        })
-        .map_err(StorageError::from)?
-        .collect::<rusqlite::Result<_>>()
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(compiled.params.iter()))
         .map_err(StorageError::from)?;
-    let mut links = Vec::with_capacity(raw.len());
-    for r in raw {
-        links.push(Link {
+    let mut keys = Vec::new();
+    while let Some(row) = rows.next().map_err(StorageError::from)? {
+        let raw: rusqlite::types::Value = row.get(1).map_err(StorageError::from)?;
+        keys.push(crate::storage::source::decode_pk_as(pk_type, raw)?);
+    }
+    if compiled.residual.is_none() && compiled.modifiers.is_empty() {
+        return Ok(Results {
             class: query.class.clone(),
-            pk: store.decode_pk(&query.class, r)?,
+            keys,
+            ran_in_sql: true,
         });
     }
+    let mut links: Vec<Link> = keys
+        .into_iter()
+        .map(|pk| Link {
+            class: query.class.clone(),
+            pk,
+        })
+        .collect();
     if let Some(residual) = &compiled.residual {
         let filter = BoundQuery {
             class: query.class.clone(),

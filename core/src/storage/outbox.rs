@@ -16,9 +16,12 @@ use super::{Result, StorageError};
 
 const VERSION: u8 = 1;
 
-struct Writer {
+/// Encodes instructions one by one; [`Writer::finish`] gives the outbox entry.
+#[derive(Debug, Default)]
+pub struct Writer {
     body: Vec<u8>,
     strings: indexmap::IndexSet<String>,
+    count: u64,
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -161,6 +164,38 @@ impl Writer {
         }
     }
 
+    /// Records one instruction.
+    pub fn push(&mut self, ins: &Instruction) {
+        self.count += 1;
+        self.instruction(ins);
+    }
+
+    /// How many instructions were recorded.
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The outbox entry of the recorded instructions as the changeset `replica`/`clock`.
+    pub fn finish(&self, replica: ReplicaId, clock: Hlc) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.body.len() + 64);
+        out.push(VERSION);
+        varint(&mut out, replica.get());
+        varint(&mut out, clock.to_packed() as u64);
+        varint(&mut out, self.strings.len() as u64);
+        for s in &self.strings {
+            varint(&mut out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+        varint(&mut out, self.count);
+        out.extend_from_slice(&self.body);
+        out
+    }
+
     fn instruction(&mut self, ins: &Instruction) {
         self.name(&ins.object.class);
         self.pk(&ins.object.pk);
@@ -240,25 +275,11 @@ impl Writer {
 
 /// Encodes a changeset for the outbox.
 pub fn encode(cs: &Changeset) -> Vec<u8> {
-    let mut w = Writer {
-        body: Vec::with_capacity(cs.instructions.len() * 24),
-        strings: indexmap::IndexSet::new(),
-    };
+    let mut w = Writer::default();
     for ins in &cs.instructions {
-        w.instruction(ins);
+        w.push(ins);
     }
-    let mut out = Vec::with_capacity(w.body.len() + 64);
-    out.push(VERSION);
-    varint(&mut out, cs.replica.get());
-    varint(&mut out, cs.clock.to_packed() as u64);
-    varint(&mut out, w.strings.len() as u64);
-    for s in &w.strings {
-        varint(&mut out, s.len() as u64);
-        out.extend_from_slice(s.as_bytes());
-    }
-    varint(&mut out, cs.instructions.len() as u64);
-    out.extend_from_slice(&w.body);
-    out
+    w.finish(cs.replica, cs.clock)
 }
 
 struct Reader<'b> {

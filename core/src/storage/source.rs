@@ -20,18 +20,24 @@ fn sql_err(e: rusqlite::Error) -> QueryError {
     QueryError::Source(StorageError::from(e).to_string())
 }
 
+/// Decodes a stored primary key of type `pk_type` (`None`: a row key).
+pub fn decode_pk_as(pk_type: Option<PropertyType>, raw: Sql) -> Result<PrimaryKey, StorageError> {
+    match (pk_type, raw) {
+        (None | Some(PropertyType::Int), Sql::Integer(i)) => Ok(PrimaryKey::Int(i)),
+        (None, _) => Err(StorageError::corrupt("a row key is not an integer")),
+        (Some(_), Sql::Null) => Ok(PrimaryKey::Null),
+        (Some(PropertyType::String), Sql::Text(s)) => Ok(PrimaryKey::String(s)),
+        (Some(ty), raw) => PrimaryKey::try_from(decode_scalar(ty, raw)?)
+            .map_err(|e| StorageError::corrupt(e.to_string())),
+    }
+}
+
 impl Store<'_> {
-    /// The primary keys of the rows `rows` returns as `(row, pk column)` pairs.
+    /// Decodes the stored primary key (the `_row` for a class without one) of an object of
+    /// `class`.
     pub fn decode_pk(&self, class: &str, raw: Sql) -> Result<PrimaryKey, StorageError> {
         let schema = self.cat.class(class)?;
-        match schema.primary_key_property() {
-            None => match raw {
-                Sql::Integer(row) => Ok(PrimaryKey::Int(row)),
-                _ => Err(StorageError::corrupt("a row key is not an integer")),
-            },
-            Some(p) => PrimaryKey::try_from(decode_scalar(p.ty, raw)?)
-                .map_err(|e| StorageError::corrupt(e.to_string())),
-        }
+        decode_pk_as(schema.primary_key_property().map(|p| p.ty), raw)
     }
 
     fn row_for(&self, object: &Link) -> Result<Option<i64>, QueryError> {
