@@ -418,3 +418,33 @@ mod no_panics {
         }
     }
 }
+
+#[test]
+fn mixed_aggregates_follow_realm() {
+    let schema = Schema::from_json(&json!([
+        {"name": "Bag", "primaryKey": "_id", "properties": {"_id": "int", "values": "mixed<>"}}
+    ]))
+    .unwrap();
+    let mut store = MemoryStore::new(schema.clone());
+    let bags = [
+        json!({"_id": 0, "values": [{"$numberLong": "-1"}, {"$numberDecimal": "NaN"},
+               {"$numberDouble": "7.6"}, {"$numberLong": "0"}, null]}),
+        json!({"_id": 1, "values": [{"$numberLong": "1"}, {"$numberDecimal": "2.2"},
+               {"$numberDouble": "4.4"}]}),
+        json!({"_id": 2, "values": ["a", "b"]}),
+        json!({"_id": 3, "values": []}),
+    ];
+    for b in bags {
+        let doc = document_from_extended_json(&b, schema.class("Bag").unwrap(), &schema).unwrap();
+        store.insert("Bag", doc).unwrap();
+    }
+    assert_eq!(ids(&store, "Bag", "values.@sum == 6.6", &[]), vec![0]);
+    assert_eq!(ids(&store, "Bag", "values.@avg == 2.2", &[]), vec![0]);
+    assert_eq!(ids(&store, "Bag", "values.@min == -1", &[]), vec![0]);
+    assert_eq!(ids(&store, "Bag", "values.@max == 7.6", &[]), vec![0]);
+    assert_eq!(ids(&store, "Bag", "values.@sum == 7.6", &[]), vec![1]);
+    assert_eq!(ids(&store, "Bag", "values.@sum == 0", &[]), vec![2, 3]);
+    assert_eq!(ids(&store, "Bag", "values.@avg == null", &[]), vec![2, 3]);
+    assert_eq!(ids(&store, "Bag", "values.@max == 'b'", &[]), vec![2]);
+    assert_eq!(ids(&store, "Bag", "values.@count == 5", &[]), vec![0]);
+}

@@ -271,7 +271,12 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                         .filter(|i| !matches!(i, Item::NullLink))
                         .map(Item::into_value)
                         .collect();
-                    out.push(Item::Value(aggregate(*op, values)));
+                    // Realm sums `mixed` collections with a decimal accumulator.
+                    let mixed = matches!(
+                        over.last(),
+                        Some(Step::Property(p)) if p.ty == crate::schema::PropertyType::Mixed
+                    );
+                    out.push(Item::Value(aggregate(*op, values, mixed)));
                 }
             }
             Step::Length => {
@@ -564,7 +569,10 @@ fn arithmetic(op: ArithOp, a: &Value, b: &Value) -> Value {
             }
         }),
         (Num::Dec(_), _) | (_, Num::Dec(_)) => {
-            let (dx, dy) = (x.to_dec(), y.to_dec());
+            let (dx, dy) = (
+                Dec::of_value(a).unwrap_or_else(|| x.to_dec()),
+                Dec::of_value(b).unwrap_or_else(|| y.to_dec()),
+            );
             match op {
                 ArithOp::Add => Value::Decimal(dx.add(dy).to_decimal128()),
                 ArithOp::Sub => {
@@ -635,7 +643,7 @@ fn num_to_f64(n: Num) -> f64 {
 }
 
 /// `@count`, `@sum`, `@avg`, `@min`, `@max` over a collection's values.
-fn aggregate(op: AggregateOp, values: Vec<Value>) -> Value {
+fn aggregate(op: AggregateOp, values: Vec<Value>, mixed: bool) -> Value {
     match op {
         AggregateOp::Count => Value::Int(values.len() as i64),
         AggregateOp::Min | AggregateOp::Max => {
@@ -665,8 +673,29 @@ fn aggregate(op: AggregateOp, values: Vec<Value>) -> Value {
                 .into_iter()
                 .filter(|v| v.is_numeric() && !is_nan(v))
                 .collect();
-            // Only floats: sum (and average) in float arithmetic, as Realm does.
-            if !nums.is_empty() && nums.iter().all(|v| matches!(v, Value::Float(_))) {
+            let count = nums.len();
+            if count == 0 {
+                return if op == AggregateOp::Sum {
+                    Value::Int(0)
+                } else {
+                    Value::Null
+                };
+            }
+            let all = |f: fn(&Value) -> bool| nums.iter().all(f);
+            if all(|v| matches!(v, Value::Int(_))) && !(mixed && op == AggregateOp::Avg) {
+                // Ints sum as ints (wrapping like Realm's int64); their average is a double.
+                let sum = nums.iter().fold(0i64, |acc, v| match v {
+                    Value::Int(i) => acc.wrapping_add(*i),
+                    _ => acc,
+                });
+                return if op == AggregateOp::Sum {
+                    Value::Int(sum)
+                } else {
+                    Value::Double(sum as f64 / count as f64)
+                };
+            }
+            if !mixed && all(|v| matches!(v, Value::Float(_))) {
+                // Only floats: float arithmetic.
                 let sum: f32 = nums
                     .iter()
                     .map(|v| if let Value::Float(f) = v { *f } else { 0.0 })
@@ -674,26 +703,34 @@ fn aggregate(op: AggregateOp, values: Vec<Value>) -> Value {
                 return if op == AggregateOp::Sum {
                     Value::Float(sum)
                 } else {
-                    Value::Float(sum / nums.len() as f32)
+                    Value::Float(sum / count as f32)
                 };
             }
-            let count = nums.len() as u64;
-            if op == AggregateOp::Avg && count == 0 {
-                return Value::Null;
+            if !mixed && all(|v| matches!(v, Value::Int(_) | Value::Double(_))) {
+                let sum: f64 = nums
+                    .iter()
+                    .map(|v| match v {
+                        Value::Int(i) => *i as f64,
+                        Value::Double(d) => *d,
+                        _ => 0.0,
+                    })
+                    .sum();
+                return if op == AggregateOp::Sum {
+                    Value::Double(sum)
+                } else {
+                    Value::Double(sum / count as f64)
+                };
             }
-            let mut sum = Value::Int(0);
-            for n in &nums {
-                sum = arithmetic(ArithOp::Add, &sum, n);
-            }
+            // Decimals, or floats mixed with other numbers (a mixed collection): sum as
+            // decimals, each float at float precision, as Realm does.
+            let sum = nums
+                .iter()
+                .filter_map(Dec::of_value)
+                .fold(Dec::from_i64(0), Dec::add);
             if op == AggregateOp::Sum {
-                return sum;
-            }
-            match sum {
-                Value::Decimal(d) => Value::Decimal(d.div_count(count)),
-                other => match Num::of(&other) {
-                    Some(n) => Value::Double(num_to_f64(n) / count as f64),
-                    None => Value::Null,
-                },
+                Value::Decimal(sum.to_decimal128())
+            } else {
+                Value::Decimal(sum.div_count(count as u64).to_decimal128())
             }
         }
     }

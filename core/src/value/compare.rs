@@ -64,6 +64,29 @@ impl Dec {
         Dec::parse_sci(&text).unwrap_or(Dec::NaN)
     }
 
+    /// The shortest decimal that reads back to the float `f` (about 7 significant digits), the
+    /// way Realm turns floats into decimals (`4.4f` is 4.4, not 4.400000095…).
+    pub(crate) fn from_f32(f: f32) -> Dec {
+        if f.is_nan() {
+            return Dec::NaN;
+        }
+        if f.is_infinite() {
+            return Dec::Inf(f < 0.0);
+        }
+        Dec::parse_sci(&format!("{f:e}")).unwrap_or(Dec::NaN)
+    }
+
+    /// The decimal of a numeric value (floats at float precision); `None` for other values.
+    pub(crate) fn of_value(v: &Value) -> Option<Dec> {
+        match v {
+            Value::Int(i) => Some(Dec::from_i64(*i)),
+            Value::Float(f) => Some(Dec::from_f32(*f)),
+            Value::Double(d) => Some(Dec::from_f64(*d)),
+            Value::Decimal(d) => Some(Dec::from_decimal128(d)),
+            _ => None,
+        }
+    }
+
     /// Parses `[-]d[.ddd]e[-]x` as Rust prints it for `{:e}`.
     fn parse_sci(text: &str) -> Option<Dec> {
         let (mantissa, exp) = text.split_once('e')?;
