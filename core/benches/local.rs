@@ -67,7 +67,7 @@ fn bench_schema() -> Schema {
 /// The baseline's tables: the engine's layout for the same classes.
 const BASELINE_DDL: &str = "
     PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = NORMAL;
+    PRAGMA synchronous = FULL;
     CREATE TABLE \"Person\" (_row INTEGER PRIMARY KEY, _clock INTEGER NOT NULL DEFAULT 0,
         _replica INTEGER NOT NULL DEFAULT 0, \"_id\" INTEGER, \"name\" TEXT, \"age\" INTEGER,
         \"score\" REAL, \"active\" INTEGER, \"note\" TEXT);

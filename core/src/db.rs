@@ -320,7 +320,9 @@ impl Database {
             }
             .into());
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL")
+        // FULL: a commit is on disk when `commit` returns, even across a power loss (NORMAL
+        // in WAL mode only survives application crashes).
+        conn.execute_batch("PRAGMA synchronous = FULL")
             .map_err(|e| meta::classify(&path, e))?;
         let state = meta::inspect(&conn, &path)?;
         let (replica, last_clock) = match &state {
