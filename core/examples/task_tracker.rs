@@ -1,4 +1,4 @@
-//! The task tracker from the docs: open a database with a schema, write, query, update.
+//! The task tracker from the docs: open a database with a schema, write, query, observe.
 //!
 //! Run it with `cargo run -p syncline-core --example task_tracker [PATH]`; without a path it
 //! uses a fresh file in a temporary directory. Run it twice on the same path and the schema is
@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 
-use syncline_core::{Config, Database, Document, Error, ObjectId, PrimaryKey, Schema, Value};
+use syncline_core::{
+    ChangeEvent, Config, Database, Document, Error, ObjectId, PrimaryKey, Schema, Value,
+};
 
 const SCHEMA: &str = r#"[
   {
@@ -139,8 +141,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(())
     })?;
 
+    // Observe the open tasks: the callback gets the initial results, then a change set after
+    // each commit that changes them. Dropping the handle stops the observation.
+    let observer = db.observe_query("Task", "status == 'Open'", &[], |event| match event {
+        ChangeEvent::ResultsInitial { keys } => println!("observing {} open task(s)", keys.len()),
+        ChangeEvent::ResultsChanged { keys, changes } => println!(
+            "open tasks changed: now {}, deleted at {:?}, inserted at {:?}, modified at {:?}",
+            keys.len(),
+            changes.deletions,
+            changes.insertions,
+            changes.modifications
+        ),
+        other => println!("observer: {other:?}"),
+    })?;
+
     let third = PrimaryKey::ObjectId(oid("6560f1a2b3c4d5e6f7a8b9c3")?);
     db.write(|txn| txn.set("Task", &third, "status", "Done".into()))?;
+    drop(observer);
     let done = db.read(|txn| txn.count("Task", "status == 'Done'", &[]))?;
     println!("after finishing one more: {done} task(s) done");
     Ok(())
