@@ -763,9 +763,10 @@ fn normalize_token(token: &str) -> String {
         .collect()
 }
 
-/// The tokens of a text: maximal runs of letters and digits, normalised.
+/// The tokens of a text: maximal runs of ASCII and Latin-1 letters and digits (Realm's
+/// full-text tokenizer treats every other character as whitespace), normalised.
 pub(crate) fn tokenize(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split(|c: char| !(c.is_alphanumeric() && u32::from(c) <= 0xFF))
         .filter(|t| !t.is_empty())
         .map(normalize_token)
         .collect()
@@ -1212,5 +1213,13 @@ mod tests {
         ));
         assert!(full_text_matches("Writing", &parse_full_text("wri*")));
         assert!(full_text_matches("Café crème", &parse_full_text("cafe")));
+        assert!(full_text_matches(
+            "full-text search",
+            &parse_full_text("text")
+        ));
+        assert!(full_text_matches(
+            "a 🦄 unicorn",
+            &parse_full_text("unicorn")
+        ));
     }
 }
