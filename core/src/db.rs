@@ -1491,12 +1491,22 @@ impl WriteTransaction {
             .into());
         };
         let new = n.wrapping_add(delta);
+        // An addition is not a write of the field: its clock stays that of the last set, so a
+        // concurrent remote set is judged against that set, and the addition counts on top
+        // (the sync merge rule; `sync_store` remembers the addition itself).
+        let written = store.field_clock(&target.class.name, target.row, &target.prop.name)?;
         store.set_property(
             &self.ctx,
             target.class,
             target.prop,
             target.row,
             &Value::Int(new),
+        )?;
+        store.record_field_clock(
+            &WriteCtx::new(written),
+            &target.class.name,
+            target.row,
+            &target.prop.name,
         )?;
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
         self.record(

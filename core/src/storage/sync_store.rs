@@ -247,6 +247,21 @@ pub(crate) fn record_local(
         Operation::Set { value } => matches!(value, Value::Embedded(_) | Value::Null),
         _ => true,
     });
+    let unset = unset_after_create(cat, &changeset.instructions)?;
+    if !unset.is_empty() {
+        let store = Store { conn, cat };
+        let never = WriteCtx::new(Stamp::MIN);
+        for (index, props) in unset {
+            let object = &changeset.instructions[index].object;
+            let class = cat.class(&object.class)?;
+            if let Some(row) = store.row_of(class, &object.pk)? {
+                for prop in props {
+                    store.record_field_clock(&never, &class.name, row, prop)?;
+                }
+            }
+        }
+    }
+    replay_ghosts(conn, cat, changeset)?;
     if !nested && !needs_state {
         return Ok(());
     }
@@ -278,6 +293,82 @@ pub(crate) fn record_local(
         )?;
     }
     Ok(())
+}
+
+/// Retries the changes kept aside for objects this local changeset touched: creating an object
+/// (or an embedded object) locally can bring back what a merge kept for it.
+fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
+    let any: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '__syncline_sync_ghosts')",
+        )
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(StorageError::from)?;
+    if !any {
+        return Ok(());
+    }
+    let any: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_ghosts)")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(StorageError::from)?;
+    if !any {
+        return Ok(());
+    }
+    let mut store = SqliteMergeStore {
+        store: Store { conn, cat },
+        local: changeset.replica,
+    };
+    let mut done = std::collections::HashSet::new();
+    for instruction in &changeset.instructions {
+        let object = &instruction.object;
+        if done.insert(object.clone()) && !store.ghosts(object)?.is_empty() {
+            crate::sync::merge::apply_ghosts(&mut store, object)?;
+        }
+    }
+    Ok(())
+}
+
+/// For each local create, the properties it did not write (by the index of its `CreateObject`).
+///
+/// A created row carries its creation stamp as the implicit clock of every field, but a field
+/// the create left unset was not written: it must not beat a concurrent write made elsewhere
+/// before the create (the same object created on two replicas merges field by field).
+fn unset_after_create<'c>(
+    cat: &'c Catalog,
+    instructions: &[Instruction],
+) -> Result<Vec<(usize, Vec<&'c str>)>> {
+    let mut out = Vec::new();
+    for (index, instruction) in instructions.iter().enumerate() {
+        if !matches!(instruction.op, Operation::CreateObject) {
+            continue;
+        }
+        let class = cat.class(&instruction.object.class)?;
+        // The create's own sets follow it directly.
+        let written: Vec<&str> = instructions[index + 1..]
+            .iter()
+            .take_while(|i| {
+                i.object == instruction.object
+                    && i.path.len() == 1
+                    && matches!(i.op, Operation::Set { .. })
+            })
+            .filter_map(|i| match i.path.first() {
+                Some(PathSegment::Property(p)) => Some(p.as_str()),
+                _ => None,
+            })
+            .collect();
+        let unset: Vec<&str> = class
+            .properties
+            .iter()
+            .filter(|p| storage_of(p) == Storage::Column)
+            .filter(|p| class.primary_key.as_deref() != Some(p.name.as_str()))
+            .map(|p| p.name.as_str())
+            .filter(|name| !written.contains(name))
+            .collect();
+        if !unset.is_empty() {
+            out.push((index, unset));
+        }
+    }
+    Ok(out)
 }
 
 /// The value an instruction writes into a place that may hold an embedded object.

@@ -279,6 +279,16 @@ pub fn integrate<S: MergeStore>(store: &mut S, changeset: &Changeset) -> Result<
     Ok(true)
 }
 
+/// Retries the ghosts kept for `object`: for a store whose object (or an embedded object in
+/// it) came into existence outside [`integrate`], e.g. by a local write.
+pub fn apply_ghosts<S: MergeStore>(store: &mut S, object: &Link) -> Result<(), S::Error> {
+    let mut merge = Merge {
+        store,
+        retry: BTreeSet::from([object.clone()]),
+    };
+    merge.retry_ghosts()
+}
+
 /// Rejects values an instruction cannot carry: collections travel as their own instructions,
 /// and sets hold neither embedded objects nor nulls-of-embedded.
 fn check_values(instruction: &Instruction) -> Result<(), SyncError> {
