@@ -268,10 +268,12 @@ impl<'a> Binder<'a> {
                     "BETWEEN needs exactly two values: {low, high}",
                 ));
             }
-            if left.multi(self.args) {
+            // On a list only `ALL x BETWEEN {…}` is meaningful (as in realm-core): both bounds
+            // must hold for every element, which the two conjuncts below express exactly.
+            if left.multi(self.args) && !(explicit && quantifier == Quantifier::All) {
                 return Err(invalid(
                     c.left.span(),
-                    "BETWEEN is not supported on a list; compare with >= and <= instead",
+                    "BETWEEN on a list needs ALL (ALL list BETWEEN {low, high})",
                 ));
             }
             let low = self.operand(&bounds[0], scope)?;
@@ -937,6 +939,10 @@ impl<'a> Binder<'a> {
                     }
                     convert_number(v.clone(), target)
                 } else {
+                    // A string argument for a binary property means its bytes.
+                    if let (PropertyType::Binary, Value::String(text)) = (t, v) {
+                        return Ok(Value::Binary(text.clone().into_bytes()));
+                    }
                     let ok = matches!(
                         (t, v),
                         (PropertyType::Bool, Value::Bool(_))
