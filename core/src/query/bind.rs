@@ -453,19 +453,12 @@ impl<'a> Binder<'a> {
                 ),
             ));
         }
-        if let (
-            Operand::Path {
-                path: lp, span: ls, ..
-            },
-            Operand::Path {
-                path: rp, span: rs, ..
-            },
-        ) = (&left, &right)
+        if let (Operand::Path { path: lp, span, .. }, Operand::Path { path: rp, .. }) =
+            (&left, &right)
         {
             if is_primitive_list(lp) && is_primitive_list(rp) {
-                let _ = rs;
                 return Err(invalid(
-                    *ls,
+                    *span,
                     "comparing two lists of primitive values property by property is not supported",
                 ));
             }
@@ -515,7 +508,7 @@ impl<'a> Binder<'a> {
         } else {
             rty
         };
-        self.check_types(&lty, &rty, &left, &right, op_span)?;
+        self.check_types(&lty, &rty, op_span)?;
         self.check_operator(op, &lty, &rty, &left, &right, op_span)?;
         if case_insensitive {
             for t in [&lty, &rty] {
@@ -963,14 +956,7 @@ impl<'a> Binder<'a> {
         })
     }
 
-    fn check_types(
-        &self,
-        l: &Ty,
-        r: &Ty,
-        left: &Operand,
-        right: &Operand,
-        op_span: Span,
-    ) -> Result<(), QueryError> {
+    fn check_types(&self, l: &Ty, r: &Ty, op_span: Span) -> Result<(), QueryError> {
         let family = |t: &Ty| -> Option<u8> {
             match t {
                 Ty::Null | Ty::Scalar(PropertyType::Mixed) => None,
@@ -992,17 +978,12 @@ impl<'a> Binder<'a> {
             _ => true,
         };
         if !compatible {
-            let side = |o: &Operand, t: &Ty| match o {
-                Operand::Path { .. } => format!("'{}'", ty_name(t)),
-                _ => format!("'{}'", ty_name(t)),
-            };
-            let _ = (left, right);
             return Err(invalid(
                 op_span,
                 format!(
-                    "unsupported comparison between type {} and type {}",
-                    side(left, l),
-                    side(right, r)
+                    "unsupported comparison between type '{}' and type '{}'",
+                    ty_name(l),
+                    ty_name(r)
                 ),
             ));
         }
