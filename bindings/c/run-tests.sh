@@ -19,7 +19,7 @@ valgrind_run() {
 
 echo "== c: tests (ctest, valgrind)"
 cmake -S "$here" -B "$build" -DSYNCLINE_LIBRARY="$lib" -DSYNCLINE_VALGRIND=ON \
-    -DCMAKE_BUILD_TYPE=Debug >/dev/null
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_INSTALL_LIBDIR=lib >/dev/null
 cmake --build "$build" --parallel "$(nproc)" >/dev/null
 ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
 

@@ -35,6 +35,8 @@ PY
 
 if [[ -f "$repo/examples/kotlin/pom.xml" ]]; then
     echo "== kotlin: example"
-    mvn -B -q -Dstyle.color=never -f "$repo/examples/kotlin/pom.xml" package
-    java -jar "$repo/examples/kotlin/target/task-tracker.jar" "$(mktemp -d)/tasks.db"
+    example="$repo/examples/kotlin"
+    mvn -B -q -Dstyle.color=never -f "$example/pom.xml" package
+    java -cp "$example/target/classes:$(cat "$example/target/classpath.txt")" TaskTrackerKt \
+        "$(mktemp -d)/tasks.db"
 fi

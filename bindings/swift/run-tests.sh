@@ -23,12 +23,13 @@ trap 'rm -rf "$gen"' EXIT
 "$bindgen" generate "$lib" --language swift --no-format --out-dir "$gen" >/dev/null
 
 # Fresh sources each run; the .build folders stay so that later runs compile incrementally.
-mkdir -p "$stage/lib" "$stage/ffi" "$stage/bindings/swift" "$stage/examples/swift"
-for pkg in bindings/swift examples/swift; do
+for pkg in bindings/swift examples/swift/TaskTracker; do
     [[ -d "$repo/$pkg" ]] || continue
+    mkdir -p "$stage/$pkg"
     find "$stage/$pkg" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
     tar -C "$repo/$pkg" --exclude=.build --exclude=Generated -cf - . | tar -C "$stage/$pkg" -xf -
 done
+mkdir -p "$stage/lib" "$stage/ffi"
 mkdir -p "$stage/bindings/swift/Sources/Syncline/Generated"
 cp "$gen/Syncline.swift" "$stage/bindings/swift/Sources/Syncline/Generated/"
 cp "$gen/SynclineFFI.h" "$gen/SynclineFFI.modulemap" "$stage/ffi/"
@@ -57,7 +58,8 @@ in_root() {
 echo "== swift: tests"
 in_root "cd /syncline/bindings/swift && swift test --disable-swift-testing $swift_flags"
 
-if [[ -f "$repo/examples/swift/Package.swift" ]]; then
+if [[ -f "$repo/examples/swift/TaskTracker/Package.swift" ]]; then
     echo "== swift: example"
-    in_root "cd /syncline/examples/swift && swift build $swift_flags && \$(swift build $swift_flags --show-bin-path)/task-tracker"
+    in_root "cd /syncline/examples/swift/TaskTracker && swift build $swift_flags \
+        && db=\$(mktemp -d)/tasks.db && \$(swift build $swift_flags --show-bin-path)/task-tracker \$db"
 fi
