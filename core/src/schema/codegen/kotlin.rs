@@ -40,8 +40,8 @@ private fun <T> synclineList(fields: Map<String, dev.syncline.Value>, key: Strin
     val value = fields[key] ?: return emptyList()
     val values: kotlin.collections.List<dev.syncline.Value> = when (value) {
         is dev.syncline.Value.Null -> return emptyList()
-        is dev.syncline.Value.List -> value.values
-        is dev.syncline.Value.Set -> value.values
+        is dev.syncline.Value.ListOf -> value.values
+        is dev.syncline.Value.SetOf -> value.values
         else -> throw synclineWrongType(value, path, "a list")
     }
     return values.mapIndexed { i: Int, element: dev.syncline.Value -> decode(element, "$path[$i]") }
@@ -211,11 +211,11 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
             }
             Collection::Single => encode(plan, p, ident),
             Collection::List => format!(
-                "{VALUE}.List({ident}.map {{ synclineElement -> {} }})",
+                "{VALUE}.ListOf({ident}.map {{ synclineElement -> {} }})",
                 element("synclineElement")
             ),
             Collection::Set => format!(
-                "{VALUE}.Set({ident}.map {{ synclineElement -> {} }})",
+                "{VALUE}.SetOf({ident}.map {{ synclineElement -> {} }})",
                 element("synclineElement")
             ),
             Collection::Dictionary => format!(
