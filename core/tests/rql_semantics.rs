@@ -448,3 +448,94 @@ fn mixed_aggregates_follow_realm() {
     assert_eq!(ids(&store, "Bag", "values.@max == 'b'", &[]), vec![2]);
     assert_eq!(ids(&store, "Bag", "values.@count == 5", &[]), vec![0]);
 }
+
+#[test]
+fn list_versus_list_with_quantifiers() {
+    let schema = Schema::from_json(&json!([
+        {"name": "T", "primaryKey": "id", "properties": {"id": "int", "integers": "int[]"}}
+    ]))
+    .unwrap();
+    let mut store = MemoryStore::new(schema.clone());
+    for t in [
+        json!({"id": 1, "integers": [1, 2]}),
+        json!({"id": 2, "integers": [11, 5, 9, 5]}),
+    ] {
+        let doc = document_from_extended_json(&t, schema.class("T").unwrap(), &schema).unwrap();
+        store.insert("T", doc).unwrap();
+    }
+    let none = Vec::<i64>::new();
+    for (query, expected) in [
+        ("ANY {1, 2, 3} == ALL integers", none.clone()),
+        ("ALL integers == ANY {2, 1, 3}", vec![1]),
+        ("{7, 3, 8, 0} < integers", vec![2]),
+        ("ANY {1, 2, 3} > ALL integers", vec![1]),
+        ("ANY {4, 8} == ANY integers", none.clone()),
+        ("ANY {1, 2, 3} == NONE integers", vec![1, 2]),
+        ("ANY {1, 2, 7} <= NONE integers", vec![1]),
+        ("ALL {4, 8} > ALL integers", vec![1]),
+        ("ALL {1, 2, 12} < ANY integers", none.clone()),
+        ("ALL {3, 1, 4, 3} == NONE integers", vec![2]),
+        ("NONE {1, 2, 3, 12} > ALL integers", none.clone()),
+        ("NONE {4, 8} > ALL integers", vec![2]),
+        ("NONE {-1, 5} < NONE integers", vec![2]),
+        ("NONE {0, 1} < NONE integers", vec![1, 2]),
+        ("integers == {1, 2}", vec![1]),
+        ("integers == {2, 1}", none.clone()),
+        ("integers != {1, 2}", vec![2]),
+        ("ALL {1, 2} IN integers", vec![1]),
+        ("NONE {1, 2} IN integers", vec![2]),
+    ] {
+        assert_eq!(ids(&store, "T", query, &[]), expected, "{query}");
+    }
+}
+
+#[test]
+fn primitive_list_aggregates_and_nulls() {
+    let schema = Schema::from_json(&json!([
+        {"name": "T", "primaryKey": "id", "properties": {
+            "id": "int", "integers": "int[]", "single": "int",
+            "nullables": "int?[]", "single_nullable": "int?"
+        }}
+    ]))
+    .unwrap();
+    let mut store = MemoryStore::new(schema.clone());
+    let mut rows: Vec<serde_json::Value> = (0..10)
+        .map(|i| json!({"id": i, "integers": [i], "single": i, "nullables": [i], "single_nullable": i}))
+        .collect();
+    rows.push(
+        json!({"id": 10, "integers": [], "single": 0, "nullables": [], "single_nullable": null}),
+    );
+    rows.push(json!({"id": 11, "integers": [], "single": 0, "nullables": [null], "single_nullable": null}));
+    for r in rows {
+        let doc = document_from_extended_json(&r, schema.class("T").unwrap(), &schema).unwrap();
+        store.insert("T", doc).unwrap();
+    }
+    let count = |q: &str| ids(&store, "T", q, &[]).len();
+    for (query, expected) in [
+        ("integers.@count == 0", 2),
+        ("integers == NULL", 0),
+        ("ALL integers == NULL", 2),
+        ("NONE integers == NULL", 12),
+        ("nullables == NULL", 1),
+        ("ALL nullables == NULL", 2),
+        ("NONE nullables == NULL", 11),
+        ("integers == single", 10),
+        ("nullables == single_nullable", 11),
+        ("integers.@min == single", 10),
+        ("integers.@min == single_nullable", 12),
+        ("nullables.@min == single_nullable", 12),
+        ("integers.@sum == single", 12),
+        ("integers.@sum == single_nullable", 10),
+        ("nullables.@sum == single", 12),
+        ("nullables.@sum == single_nullable", 10),
+        ("integers.@avg == single", 10),
+        ("integers.@avg == single_nullable", 12),
+        ("nullables.@avg == single_nullable", 12),
+        ("integers.@count == single", 3),
+        ("integers.@count == single_nullable", 1),
+        ("nullables.@count == single", 2),
+        ("nullables.@count == single_nullable", 1),
+    ] {
+        assert_eq!(count(query), expected, "{query}");
+    }
+}
