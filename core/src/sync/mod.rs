@@ -14,6 +14,16 @@
 //! ([`PathSegment::Element`]). `tasks[#e].title` is the `title` of the embedded object in the
 //! element `e` of the list `tasks`.
 //!
+//! # Merging
+//!
+//! [`merge::integrate`] applies a changeset by the merge rules (documented in [`merge`]) to any
+//! [`MergeStore`]: [`InMemoryStore`] here, and the SQLite store behind
+//! [`Database::apply_remote_changeset`](crate::Database::apply_remote_changeset), which applies a
+//! remote changeset in one transaction without touching the outbox. Local write transactions
+//! append their changeset to the outbox ([`Database::outbox`](crate::Database::outbox),
+//! [`Database::remove_from_outbox`](crate::Database::remove_from_outbox)) and keep the merge
+//! state current in the same transaction. The decision record is `docs/adr/sync-merge-rules.md`.
+//!
 //! # Translation to Realm's sync instructions
 //!
 //! The instruction set maps onto Realm's, so that a server endpoint can speak Realm's protocol:
