@@ -33,6 +33,7 @@ fn schema() -> Schema {
                 .dictionary()
                 .optional(),
             Property::link("link", "Item"),
+            Property::link("friends", "Item").list(),
         ],
     )
     .with_primary_key("_id")])
@@ -89,7 +90,62 @@ fn scalar_paths() -> Vec<(Path, PropertyType)> {
 }
 
 fn collection_paths() -> Vec<(Path, PropertyType)> {
+    let friends = || step("friends", PropertyType::Object, Collection::List);
     vec![
+        (
+            path(
+                vec![friends(), step("i", PropertyType::Int, Collection::Single)],
+                true,
+                PropertyType::Int,
+            ),
+            PropertyType::Int,
+        ),
+        (
+            path(
+                vec![
+                    friends(),
+                    step("s", PropertyType::String, Collection::Single),
+                ],
+                true,
+                PropertyType::String,
+            ),
+            PropertyType::String,
+        ),
+        (
+            path(
+                vec![
+                    friends(),
+                    step("link", PropertyType::Object, Collection::Single),
+                    step("d", PropertyType::Double, Collection::Single),
+                ],
+                true,
+                PropertyType::Double,
+            ),
+            PropertyType::Double,
+        ),
+        (
+            path(
+                vec![
+                    friends(),
+                    step("tags", PropertyType::String, Collection::List),
+                ],
+                true,
+                PropertyType::String,
+            ),
+            PropertyType::String,
+        ),
+        (
+            path(
+                vec![
+                    friends(),
+                    friends(),
+                    step("i", PropertyType::Int, Collection::Single),
+                ],
+                true,
+                PropertyType::Int,
+            ),
+            PropertyType::Int,
+        ),
         (
             path(
                 vec![step("tags", PropertyType::String, Collection::List)],
@@ -169,6 +225,36 @@ fn comparison(seed: [u32; 6]) -> Predicate {
     let op = OPS[op as usize % OPS.len()];
     let ci = flags.is_multiple_of(5);
     let quantifier = [Quantifier::Any, Quantifier::All, Quantifier::None][q as usize % 3];
+    if kind % 6 == 5 {
+        let link = path(
+            vec![step("link", PropertyType::Object, Collection::Single)],
+            false,
+            PropertyType::Object,
+        );
+        let right = match c % 9 {
+            0 => Value::Null,
+            8 => Value::Link(Link {
+                class: "Other".into(),
+                pk: PrimaryKey::Int(1),
+            }),
+            n => Value::Link(Link {
+                class: "Item".into(),
+                pk: PrimaryKey::Int(i64::from(n) - 1),
+            }),
+        };
+        return Predicate::Compare(Comparison {
+            quantifier: Quantifier::Any,
+            explicit_quantifier: false,
+            left: Expr::Path(link),
+            op: if flags.is_multiple_of(2) {
+                CompareOp::Eq
+            } else {
+                CompareOp::Ne
+            },
+            case_insensitive: false,
+            right: Expr::Constant(right),
+        });
+    }
     let (left, ty, quantifier, explicit) = match kind % 4 {
         0 | 1 => {
             let paths = scalar_paths();
@@ -202,6 +288,16 @@ fn comparison(seed: [u32; 6]) -> Predicate {
     } else {
         Expr::Constant(constant(ty, c))
     };
+    if flags % 7 == 2 && left.multi {
+        return Predicate::Compare(Comparison {
+            quantifier: Quantifier::Any,
+            explicit_quantifier: false,
+            left: right,
+            op: CompareOp::In,
+            case_insensitive: ci,
+            right: Expr::Path(left),
+        });
+    }
     let (l, r) = if flags % 7 == 1 && !left.multi {
         (right, Expr::Path(left))
     } else {
@@ -259,6 +355,7 @@ struct Row {
     nums: Vec<i64>,
     dict: Vec<(usize, Option<i64>)>,
     link: Option<usize>,
+    friends: Vec<usize>,
 }
 
 fn row() -> impl Strategy<Value = Row> {
@@ -276,20 +373,24 @@ fn row() -> impl Strategy<Value = Row> {
             proptest::collection::vec(-2i64..3, 0..3),
             proptest::collection::vec((0usize..3, proptest::option::of(-2i64..3)), 0..3),
             proptest::option::of(0usize..6),
+            proptest::collection::vec(0usize..6, 0..4),
         ),
     )
-        .prop_map(|((i, d, f, s, b, dt), (tags, nums, dict, link))| Row {
-            i,
-            d: d.map(|x| f64::from(x) / 2.0),
-            f: f as f32 / 2.0,
-            s,
-            b,
-            dt: dt.map(|(s, n)| (s, n * 250_000_000)),
-            tags,
-            nums,
-            dict,
-            link,
-        })
+        .prop_map(
+            |((i, d, f, s, b, dt), (tags, nums, dict, link, friends))| Row {
+                i,
+                d: d.map(|x| f64::from(x) / 2.0),
+                f: f as f32 / 2.0,
+                s,
+                b,
+                dt: dt.map(|(s, n)| (s, n * 250_000_000)),
+                tags,
+                nums,
+                dict,
+                link,
+                friends,
+            },
+        )
 }
 
 fn opt<T: Into<Value>>(v: Option<T>) -> Value {
@@ -340,6 +441,25 @@ fn load(rows: &[Row]) -> Database {
                     }),
                 )?;
             }
+        }
+        for (k, r) in rows.iter().enumerate() {
+            let friends: Vec<Value> = r
+                .friends
+                .iter()
+                .filter(|f| **f < rows.len())
+                .map(|f| {
+                    Value::Link(Link {
+                        class: "Item".into(),
+                        pk: PrimaryKey::Int(*f as i64),
+                    })
+                })
+                .collect();
+            t.set(
+                "Item",
+                &PrimaryKey::Int(k as i64),
+                "friends",
+                Value::List(friends),
+            )?;
         }
         Ok::<_, Error>(())
     })
@@ -399,4 +519,23 @@ fn simple_queries_run_fully_in_sql() {
         compiled.sql
     );
     assert!(txn.query_bound(&q).unwrap().ran_in_sql());
+    // Paths through lists of links compile too, for every quantifier.
+    for (p, ty) in collection_paths() {
+        for quantifier in [Quantifier::Any, Quantifier::All, Quantifier::None] {
+            let q = BoundQuery {
+                class: "Item".into(),
+                predicate: Predicate::Compare(Comparison {
+                    quantifier,
+                    explicit_quantifier: true,
+                    left: Expr::Path(p.clone()),
+                    op: CompareOp::Gt,
+                    case_insensitive: false,
+                    right: Expr::Constant(constant(ty, 3)),
+                }),
+                modifiers: Vec::new(),
+            };
+            let compiled = sql::compile(&q, &txn.db.inner.catalog);
+            assert!(compiled.fully_sql(), "{q:?}");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::schema::{
@@ -26,6 +27,22 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(|e| classify(path, e))?;
     conn.set_prepared_statement_cache_capacity(256);
+    // `sl_fold(text)`: the case folding of Realm's `[c]`, so case-insensitive comparisons run
+    // in SQL with exactly the evaluator's meaning.
+    conn.create_scalar_function(
+        "sl_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                rusqlite::types::ValueRef::Text(t) => Some(crate::value::compare::fold_case(
+                    &String::from_utf8_lossy(t),
+                )),
+                _ => None,
+            })
+        },
+    )
+    .map_err(|e| classify(path, e))?;
     Ok(conn)
 }
 

@@ -31,7 +31,8 @@ use crate::query::bound::{
     Step,
 };
 use crate::schema::{Collection, PropertyType};
-use crate::value::Value;
+use crate::value::compare::fold_case;
+use crate::value::{PrimaryKey, Value};
 
 use super::encode::encode_date;
 use super::layout::{quote, Catalog};
@@ -204,9 +205,27 @@ impl Compiler<'_> {
             };
         }
         let family = family_of_type(ty)?;
-        if ci && family == Family::String {
+        if ci && family != Family::String {
             return None;
         }
+        // `[c]` compares case-folded strings (orderings ignore it, as in the evaluator).
+        let folded_x;
+        let folded_c;
+        let (x, c) = if ci
+            && !c.is_null()
+            && !matches!(
+                op,
+                CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge
+            ) {
+            let Value::String(text) = c else {
+                return None;
+            };
+            folded_x = format!("sl_fold({x})");
+            folded_c = Value::String(fold_case(text));
+            (folded_x.as_str(), &folded_c)
+        } else {
+            (x, c)
+        };
         if c.is_null() {
             return Some(Frag::new(match op {
                 CompareOp::Eq | CompareOp::Le | CompareOp::Ge | CompareOp::Like => {
@@ -304,19 +323,90 @@ impl Compiler<'_> {
         Some(frag)
     }
 
-    /// The element table and element type of a top-level scalar collection path.
-    fn collection_path(&self, path: &Path) -> Option<(String, PropertyType)> {
-        let [Step::Property(p)] = path.steps.as_slice() else {
-            return None;
-        };
-        if p.class != self.class
-            || p.collection == Collection::Single
-            || p.ty == PropertyType::Object
-        {
+    /// The items of a multi-valued path as SQL: `FROM …` joins yielding one row per item,
+    /// the expression of the root object's row, and the item's value expression and type.
+    ///
+    /// Supported: lists and sets of links or embedded objects, then to-one links, then a
+    /// scalar property; or lists/sets/dictionaries of scalars reached through lists and sets of
+    /// links. A to-one link before a to-many step is left to the evaluator (a null link there
+    /// yields one null item, which joins cannot tell from an empty list).
+    fn multi_source(&self, path: &Path) -> Option<(String, String, String, PropertyType)> {
+        if !path.multi {
             return None;
         }
-        family_of_type(p.ty)?;
-        Some((self.cat.elements(&p.class, &p.name), p.ty))
+        let mut from = String::new();
+        let mut root = String::new();
+        let mut prev: Option<String> = None;
+        let mut current_class = self.class.clone();
+        let mut seen_to_one = false;
+        let last = path.steps.len().checked_sub(1)?;
+        for (i, step) in path.steps.iter().enumerate() {
+            let Step::Property(p) = step else {
+                return None;
+            };
+            if p.class != current_class {
+                return None;
+            }
+            let owner = prev
+                .as_deref()
+                .map_or_else(|| "t._row".to_owned(), |a| format!("{a}._row"));
+            let is_last = i == last;
+            match (p.ty, p.collection) {
+                (PropertyType::Object, Collection::List | Collection::Set)
+                    if !is_last && !seen_to_one =>
+                {
+                    let e = format!("e{i}");
+                    let a = format!("a{i}");
+                    let target = p.target.clone()?;
+                    let elements = self.cat.elements(&p.class, &p.name);
+                    if prev.is_none() {
+                        from = format!("{elements} {e}");
+                        root = format!("{e}.owner");
+                    } else {
+                        from.push_str(&format!(" JOIN {elements} {e} ON {e}.owner = {owner}"));
+                    }
+                    from.push_str(&format!(
+                        " JOIN {} {a} ON {a}._row = {e}.value",
+                        self.cat.table(&target)
+                    ));
+                    prev = Some(a);
+                    current_class = target;
+                }
+                (PropertyType::Object, Collection::Single) if !is_last && prev.is_some() => {
+                    let b = format!("b{i}");
+                    let target = p.target.clone()?;
+                    from.push_str(&format!(
+                        " LEFT JOIN {} {b} ON {b}._row = {}.{}",
+                        self.cat.table(&target),
+                        prev.as_deref()?,
+                        quote(&p.name)
+                    ));
+                    seen_to_one = true;
+                    prev = Some(b);
+                    current_class = target;
+                }
+                (ty, Collection::Single) if is_last && prev.is_some() => {
+                    family_of_type(ty)?;
+                    let value = format!("{}.{}", prev.as_deref()?, quote(&p.name));
+                    return Some((from, root, value, ty));
+                }
+                (ty, Collection::List | Collection::Set | Collection::Dictionary)
+                    if is_last && !seen_to_one && ty != PropertyType::Object =>
+                {
+                    family_of_type(ty)?;
+                    let elements = self.cat.elements(&p.class, &p.name);
+                    if prev.is_none() {
+                        from = format!("{elements} v");
+                        root = "v.owner".into();
+                    } else {
+                        from.push_str(&format!(" JOIN {elements} v ON v.owner = {owner}"));
+                    }
+                    return Some((from, root, "v.value".into(), ty));
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     fn count_path(&self, path: &Path) -> Option<ValueExpr> {
@@ -343,6 +433,25 @@ impl Compiler<'_> {
     }
 
     fn comparison(&self, strict: bool, c: &Comparison) -> Option<Frag> {
+        // `constant IN path`: the constant equals one of the path's items.
+        if let (Expr::Constant(v), Expr::Path(p), CompareOp::In) = (&c.left, &c.right, c.op) {
+            if !p.multi {
+                return None;
+            }
+            return self.quantified(
+                p,
+                Quantifier::Any,
+                CompareOp::Eq,
+                Some(v),
+                &c.right,
+                c.case_insensitive,
+            );
+        }
+        if let (Expr::Path(p), Expr::Constant(Value::Link(link)), CompareOp::Eq | CompareOp::Ne) =
+            (&c.left, &c.right, c.op)
+        {
+            return self.link_equals(p, link, c.op == CompareOp::Ne);
+        }
         // Normalise to `path op constant`.
         let (path, op, constant) = match (&c.left, &c.right) {
             (Expr::Path(p), Expr::Constant(v)) => (p, c.op, Some(v)),
@@ -380,30 +489,100 @@ impl Compiler<'_> {
             frag.params = cond.params;
             return Some(frag);
         }
-        // Quantified comparison on a scalar collection.
-        let (table, ty) = self.collection_path(path)?;
-        // Inside the subquery's WHERE a NULL counts as false, except under ALL's NOT.
-        let strict = c.quantifier == Quantifier::All;
-        let cond = match (op, constant, &c.right) {
-            (CompareOp::In, None, Expr::List(values)) => {
-                self.in_list(strict, "e.value", ty, values, c.case_insensitive)?
+        // Quantified comparison over the items of a multi-valued path.
+        self.quantified(
+            path,
+            c.quantifier,
+            op,
+            constant,
+            &c.right,
+            c.case_insensitive,
+        )
+    }
+
+    /// `link == constant link` (or `!=`) on a single-valued link path.
+    fn link_equals(&self, path: &Path, link: &crate::value::Link, negate: bool) -> Option<Frag> {
+        let single = self.single_path(path)?;
+        let Some(Step::Property(last)) = path.steps.last() else {
+            return None;
+        };
+        if single.ty != PropertyType::Object || last.embedded {
+            return None;
+        }
+        let target = self.cat.schema.class(last.target.as_deref()?)?;
+        let x = single.frag.sql;
+        let mut frag = Frag::default();
+        let eq = if link.class != target.name {
+            "0".to_owned()
+        } else {
+            match target.primary_key_property() {
+                None => {
+                    let PrimaryKey::Int(row) = link.pk else {
+                        return None;
+                    };
+                    frag.params.push(Sql::Integer(row));
+                    format!("COALESCE({x} = ?, 0)")
+                }
+                Some(pk) => {
+                    let value = match &link.pk {
+                        PrimaryKey::Null => Sql::Null,
+                        other => {
+                            match super::encode::encode_scalar(pk.ty, &Value::from(other.clone())) {
+                                Ok(v) => v,
+                                // A key of another type names no object of the class.
+                                Err(_) => return Some(Frag::new(if negate { "1" } else { "0" })),
+                            }
+                        }
+                    };
+                    frag.params.push(value);
+                    format!(
+                        "COALESCE({x} = (SELECT _row FROM {} WHERE {} IS ?), 0)",
+                        self.cat.table(&target.name),
+                        quote(&pk.name)
+                    )
+                }
             }
-            (op, Some(v), _) => self.condition(strict, "e.value", ty, op, v, c.case_insensitive)?,
+        };
+        frag.sql = if negate {
+            format!("(NOT {eq})")
+        } else {
+            format!("({eq})")
+        };
+        Some(frag)
+    }
+
+    /// `Q item ∈ path: item op constant` (or `item IN list`) as a subquery over the items.
+    fn quantified(
+        &self,
+        path: &Path,
+        quantifier: Quantifier,
+        op: CompareOp,
+        constant: Option<&Value>,
+        right: &Expr,
+        ci: bool,
+    ) -> Option<Frag> {
+        let (from, root, value, ty) = self.multi_source(path)?;
+        // Inside the subquery's WHERE a NULL counts as false, except under ALL's NOT.
+        let strict = quantifier == Quantifier::All;
+        let cond = match (op, constant, right) {
+            (CompareOp::In, None, Expr::List(values)) => {
+                self.in_list(strict, &value, ty, values, ci)?
+            }
+            (op, Some(v), _) => self.condition(strict, &value, ty, op, v, ci)?,
             _ => return None,
         };
-        let sql = match c.quantifier {
-            Quantifier::Any => format!(
-                "(t._row IN (SELECT e.owner FROM {table} e WHERE {}))",
-                cond.sql
-            ),
+        let sql = match quantifier {
+            Quantifier::Any => {
+                format!("(t._row IN (SELECT {root} FROM {from} WHERE {}))", cond.sql)
+            }
             Quantifier::None => {
                 format!(
-                    "(t._row NOT IN (SELECT e.owner FROM {table} e WHERE {}))",
+                    "(t._row NOT IN (SELECT {root} FROM {from} WHERE {}))",
                     cond.sql
                 )
             }
             Quantifier::All => format!(
-                "(t._row NOT IN (SELECT e.owner FROM {table} e WHERE NOT {}))",
+                "(t._row NOT IN (SELECT {root} FROM {from} WHERE NOT {}))",
                 cond.sql
             ),
         };
