@@ -539,3 +539,87 @@ fn primitive_list_aggregates_and_nulls() {
         assert_eq!(count(query), expected, "{query}");
     }
 }
+
+#[test]
+fn in_operator_and_constant_lists() {
+    let schema = Schema::from_json(&json!([
+        {"name": "Item", "primaryKey": "name", "properties": {"name": "string", "price": "double"}},
+        {"name": "Customer", "primaryKey": "id", "properties": {
+            "id": "int", "items": "Item[]", "fav": "Item?"
+        }}
+    ]))
+    .unwrap();
+    let mut store = MemoryStore::new(schema.clone());
+    let rows = [
+        ("Item", json!({"name": "milk", "price": 5.5})),
+        ("Item", json!({"name": "oranges", "price": 4.0})),
+        ("Item", json!({"name": "pizza", "price": 9.5})),
+        ("Item", json!({"name": "cereal", "price": 6.5})),
+        (
+            "Customer",
+            json!({"id": 0, "items": ["milk", "oranges", "pizza", "cereal"], "fav": "milk"}),
+        ),
+        (
+            "Customer",
+            json!({"id": 1, "items": ["milk", "milk", "milk"], "fav": "oranges"}),
+        ),
+        (
+            "Customer",
+            json!({"id": 2, "items": ["pizza", "pizza", "cereal"], "fav": "pizza"}),
+        ),
+    ];
+    for (class, r) in rows {
+        let doc = document_from_extended_json(&r, schema.class(class).unwrap(), &schema).unwrap();
+        store.insert(class, doc).unwrap();
+    }
+    let count = |q: &str| ids(&store, "Customer", q, &[]).len();
+    for (query, expected) in [
+        ("id IN {}", 0),
+        ("id IN {0, 1, 2}", 3),
+        ("NOT id IN {0}", 2),
+        ("id != {0, 1}", 3),
+        ("id > {0, 1}", 2),
+        ("id >= {2, 3, 4}", 1),
+        ("fav.name IN {'milk', 'oranges', 'cereal'}", 2),
+        (
+            "fav.name IN {0, null, -1, 'not found', 3.14, oid(000000000000000000000000)}",
+            0,
+        ),
+        ("fav.name contains[c] {'ILK', 'Range'}", 2),
+        ("fav.name like {'*lk', '*zz*'}", 2),
+        ("5.5 IN items.price", 2),
+        ("!(5.5 IN items.price)", 1),
+        ("'MiLk' IN[c] items.name", 2),
+        ("NULL IN items.price", 0),
+        ("fav.price IN items.price", 2),
+        ("ANY {5.5, 4.0} IN ANY items.price", 2),
+        ("ALL {5.5, 4.0} IN items.price", 1),
+        ("NONE {5.5, 4.0} IN ALL items.price", 2),
+        ("ANY {5.5, 4.0} IN NONE items.price", 2),
+        ("ALL {5.5, 5.5} IN ALL items.price", 1),
+        ("ALL {6.0, 6.1, 1.1} <= ALL items.price", 1),
+        ("ANY items.name contains[c] ANY {'A', 'B'}", 2),
+        ("NONE items.name contains[c] ALL {'A', 'L'}", 1),
+        ("{5.5, 4.0, 9.5, 6.5} == items.price", 1),
+        ("{5.5, 9.5, 4.0, 6.5} == items.price", 0),
+        ("{5.5, 4.0} IN items.price", 0),
+        ("{} != items.price", 3),
+        ("items.name ==[c] {'MILk', 'ORanges', 'piZZA', 'CeReAl'}", 1),
+        ("{5.6, 4.1, 9.6, 6.6} > items.price", 1),
+        ("ALL {} IN ALL items.price", 3),
+        ("{ } IN ALL items.price", 0),
+        ("{6.5} IN NONE items.price", 1),
+        ("ALL {8, 10} / 2 >= ANY items.price", 1),
+        ("ANY {1, 2, 3, 4, 5, 6} + 2 == ANY items.price", 1),
+        ("items.price IN items.price", 3),
+        ("ALL items.price IN ALL items.price", 1),
+        ("items.price * 2 > items.price", 3),
+        ("ALL items.price * 2 > ALL items.price", 2),
+    ] {
+        assert_eq!(count(query), expected, "{query}");
+    }
+    assert!(BoundQuery::new("{1, 2} * {1, 2} == items.price", &schema, "Customer", &[]).is_err());
+    assert!(BoundQuery::new("ALL id IN {0, 1}", &schema, "Customer", &[]).is_err());
+    assert!(BoundQuery::new("items.price IN 5.5", &schema, "Customer", &[]).is_err());
+    assert!(BoundQuery::new("5.5 IN fav.price", &schema, "Customer", &[]).is_err());
+}

@@ -508,7 +508,10 @@ impl<'a> Binder<'a> {
         } else {
             rty
         };
-        self.check_types(&lty, &rty, op_span)?;
+        // A constant list may mix types; its elements of other types just never match.
+        if !matches!(left_expr, Expr::List(_)) && !matches!(right_expr, Expr::List(_)) {
+            self.check_types(&lty, &rty, op_span)?;
+        }
         self.check_operator(op, &lty, &rty, &left, &right, op_span)?;
         if case_insensitive {
             for t in [&lty, &rty] {
@@ -758,18 +761,25 @@ impl<'a> Binder<'a> {
             }
             Operand::Literal(l, span) => Expr::Constant(self.literal(l, target, *span)?),
             Operand::Argument(n, span) => match self.arg(*n, *span)? {
+                // Elements of a list that cannot be compared with the other side simply never
+                // match (as in Realm), rather than making the query invalid.
                 Value::List(items) | Value::Set(items) => Expr::List(
                     items
                         .iter()
-                        .map(|v| self.argument(*n, v, target))
-                        .collect::<Result<_, _>>()?,
+                        .map(|v| self.argument(*n, v, target).unwrap_or_else(|_| v.clone()))
+                        .collect(),
                 ),
                 v => Expr::Constant(self.argument(*n, &v, target)?),
             },
             Operand::List(items, _) => {
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
-                    match self.typed(item, target)? {
+                    let typed = match self.typed(item, target) {
+                        Ok(e) => e,
+                        // An element of another type never matches (as in Realm).
+                        Err(_) => self.typed(item, &Ty::Scalar(PropertyType::Mixed))?,
+                    };
+                    match typed {
                         Expr::Constant(v) => values.push(v),
                         Expr::List(vs) => values.extend(vs),
                         _ => {
