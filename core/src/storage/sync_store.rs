@@ -1666,32 +1666,21 @@ impl MergeStore for SqliteMergeStore<'_> {
     }
 
     fn mask(&mut self, object: &Link, path: &[PathSegment], up_to: Stamp) -> Result<Vec<Ghost>> {
+        // The object, or the embedded object the path leads to (held by a property, a list
+        // element or a dictionary entry).
         let holder = match self.walk(object, path)? {
-            None => None,
             Some(Node::Holder { class, row }) => Some((class, row)),
-            Some(Node::Slot { class, row, prop }) => {
-                if path.is_empty() {
-                    Some((class, row))
-                } else if self.store.cat.is_embedded_link(prop)
-                    && storage_of(prop) == Storage::Column
-                {
-                    match self.child_row(class, row, prop, None)? {
-                        Some(child) => Some((
-                            self.store
-                                .cat
-                                .class(prop.object_type.as_deref().unwrap_or_default())?,
-                            child,
-                        )),
-                        None => None,
-                    }
-                } else {
-                    None
-                }
+            Some(Node::Slot { class, row, prop })
+                if self.store.cat.is_embedded_link(prop) && storage_of(prop) == Storage::Column =>
+            {
+                let child_class = self
+                    .store
+                    .cat
+                    .class(prop.object_type.as_deref().unwrap_or_default())?;
+                self.child_row(class, row, prop, None)?
+                    .map(|child| (child_class, child))
             }
-        };
-        let holder = match (holder, path.is_empty()) {
-            (None, true) => self.top_row(object)?,
-            (h, _) => h,
+            _ => None,
         };
         if let Some((class, row)) = holder {
             self.mask_row(object, class, row, path, up_to)?;
@@ -2428,6 +2417,58 @@ mod tests {
         ))
         .unwrap();
         assert!(snapshot(&db).is_empty());
+    }
+
+    #[test]
+    fn changes_newer_than_an_erase_return_with_a_later_create() {
+        let db = open();
+        create_local(&db, 1);
+        db.write(|t| t.delete("Task", &PrimaryKey::Int(1)).map(|_| ()))
+            .unwrap();
+        // Concurrent with the delete and newer: kept aside while the object is gone...
+        db.apply_remote_changeset(&remote(
+            7,
+            FUTURE,
+            vec![at(
+                1,
+                "a",
+                Operation::Set {
+                    value: "kept".into(),
+                },
+            )],
+        ))
+        .unwrap();
+        assert!(snapshot(&db).is_empty());
+        // ...and back when the object is created again (here by a local create).
+        create_local(&db, 1);
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["a"], "kept".into());
+    }
+
+    #[test]
+    fn creates_of_one_primary_key_on_two_replicas_merge_field_by_field() {
+        let db = open();
+        // Created here without `a`; elsewhere earlier with `a` set.
+        create_local(&db, 1);
+        db.apply_remote_changeset(&remote(
+            7,
+            PAST,
+            vec![
+                Instruction::create("Task", PrimaryKey::Int(1)),
+                at(
+                    1,
+                    "a",
+                    Operation::Set {
+                        value: "theirs".into(),
+                    },
+                ),
+                at(1, "n", Operation::Set { value: 99.into() }),
+            ],
+        ))
+        .unwrap();
+        let task = &snapshot(&db)[&PrimaryKey::Int(1)];
+        // `a` was never written here, so theirs counts; `n` was written here later, so ours does.
+        assert_eq!(task["a"], "theirs".into());
+        assert_eq!(task["n"], 10.into());
     }
 
     #[test]
