@@ -36,7 +36,7 @@ use std::thread::ThreadId;
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
-use crate::query::BoundQuery;
+use crate::query::{BoundQuery, ObjectSource, QueryError};
 use crate::schema::{Collection, ObjectSchema, PropertyType, Schema};
 use crate::storage::layout::{self, storage_of, Catalog, Storage};
 use crate::storage::meta::{self, FileState};
@@ -1039,6 +1039,50 @@ impl std::fmt::Debug for ReadTransaction {
         f.debug_struct("ReadTransaction").finish_non_exhaustive()
     }
 }
+
+/// Both transactions are [`ObjectSource`]s, so the in-memory evaluator can run on stored
+/// objects (e.g. `query::matches` for one object).
+macro_rules! object_source {
+    ($t:ty) => {
+        impl ObjectSource for $t {
+            fn object_keys(&self, class: &str) -> std::result::Result<Vec<PrimaryKey>, QueryError> {
+                self.store()
+                    .map_err(|e| QueryError::Source(e.to_string()))?
+                    .object_keys(class)
+            }
+
+            fn contains(&self, object: &Link) -> std::result::Result<bool, QueryError> {
+                self.store()
+                    .map_err(|e| QueryError::Source(e.to_string()))?
+                    .contains(object)
+            }
+
+            fn property_value(
+                &self,
+                object: &Link,
+                property: &str,
+            ) -> std::result::Result<Value, QueryError> {
+                self.store()
+                    .map_err(|e| QueryError::Source(e.to_string()))?
+                    .property_value(object, property)
+            }
+
+            fn backlinks(
+                &self,
+                target: &Link,
+                origin_class: &str,
+                origin_property: &str,
+            ) -> std::result::Result<Vec<PrimaryKey>, QueryError> {
+                self.store()
+                    .map_err(|e| QueryError::Source(e.to_string()))?
+                    .backlinks(target, origin_class, origin_property)
+            }
+        }
+    };
+}
+
+object_source!(ReadTransaction);
+object_source!(WriteTransaction);
 
 impl ReadTransaction {
     fn conn(&self) -> Result<&Connection> {

@@ -768,3 +768,27 @@ fn object_ids_and_mixed_links_round_trip() {
         .unwrap();
     assert_eq!(ann.get("extra"), Some(&Value::Null));
 }
+
+#[test]
+fn transactions_are_object_sources_for_the_evaluator() {
+    let db = open();
+    seed(&db);
+    let txn = db.begin_read().unwrap();
+    let q = syncline_core::query::BoundQuery::new("pets.name == 'Rex'", db.schema(), "Person", &[])
+        .unwrap();
+    let ann = Link {
+        class: "Person".into(),
+        pk: PrimaryKey::Int(1),
+    };
+    assert!(syncline_core::query::matches(&q, &txn, &ann).unwrap());
+    assert_eq!(
+        syncline_core::query::evaluate(&q, &txn).unwrap(),
+        vec![PrimaryKey::Int(1)]
+    );
+    let owners =
+        syncline_core::query::BoundQuery::new("owners.@count == 1", db.schema(), "Dog", &[])
+            .unwrap();
+    assert_eq!(txn.query_bound(&owners).unwrap().len(), 2);
+    let bad = txn.query("Person", "name ==", &[]).unwrap_err().to_string();
+    assert!(bad.contains("at 7"), "{bad}");
+}
