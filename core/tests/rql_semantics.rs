@@ -623,3 +623,57 @@ fn in_operator_and_constant_lists() {
     assert!(BoundQuery::new("items.price IN 5.5", &schema, "Customer", &[]).is_err());
     assert!(BoundQuery::new("5.5 IN fav.price", &schema, "Customer", &[]).is_err());
 }
+
+#[test]
+fn mixed_values_compare_by_type_family() {
+    let schema = Schema::from_json(&json!([
+        {"name": "Foo", "primaryKey": "id", "properties": {"id": "int", "mixed": "mixed", "int": "int"}}
+    ]))
+    .unwrap();
+    let mut store = MemoryStore::new(schema.clone());
+    for i in 0..100i64 {
+        let mixed = match i {
+            15 => json!(null),
+            75 => json!({"$numberDouble": "75.0"}),
+            28 => json!({"$binary": "U3RyaW5nMkJpbmFyeQ=="}),
+            25 => json!({"$numberDouble": "3.0"}),
+            35 => json!({"$numberDecimal": "3"}),
+            37 => json!({"$oid": "6001c033600510df3bbfd864"}),
+            _ if i % 4 == 0 => json!(format!("String{i}")),
+            _ => json!({"$numberLong": i.to_string()}),
+        };
+        let doc = document_from_extended_json(
+            &json!({"id": i, "mixed": mixed, "int": i}),
+            schema.class("Foo").unwrap(),
+            &schema,
+        )
+        .unwrap();
+        store.insert("Foo", doc).unwrap();
+    }
+    let count = |q: &str| ids(&store, "Foo", q, &[]).len();
+    for (query, expected) in [
+        ("mixed > 50", 37),
+        ("mixed >= 50", 38),
+        ("mixed <= 50", 36),
+        ("mixed != 50", 99),
+        ("mixed == null", 1),
+        ("mixed beginswith 'String2'", 2),
+        ("mixed beginswith bin('String2')", 1),
+        ("mixed beginswith B64\"U3RyaW5nMg==\"", 2),
+        ("mixed contains \"trin\"", 24),
+        ("mixed like bin(\"Strin*\")", 1),
+        ("mixed endswith \"4\"", 5),
+        ("mixed.@size > 7", 22),
+        ("mixed == 3.0", 3),
+        ("mixed == int", 71),
+        ("mixed ==[c] \"string2binary\"", 0),
+        ("mixed ==[c] binary(\"string2binary\")", 1),
+        ("mixed !=[c] \"string2binary\"", 100),
+        ("mixed.@type == 'numeric'", 73),
+        ("mixed.@type == 'string'", 24),
+        ("mixed.@type == 'double'", 2),
+        ("mixed.@type == 'decimal'", 1),
+    ] {
+        assert_eq!(count(query), expected, "{query}");
+    }
+}
