@@ -119,6 +119,12 @@ fn embedded_objects_and_dictionaries_of_links() {
         vec![10]
     );
     assert_eq!(ids(&s, "Shop", "byRole.@count == 1", &[]), vec![11]);
+    assert_eq!(ids(&s, "Shop", "byRole[SIZE] == 2", &[]), vec![10]);
+    assert_eq!(ids(&s, "Shop", "staff[SIZE] == 3", &[]), vec![10]);
+    assert_eq!(
+        ids(&s, "Shop", "byRole.boss.friends[FIRST].name == 'Bob'", &[]),
+        vec![10]
+    );
 }
 
 #[test]

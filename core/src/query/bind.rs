@@ -1426,6 +1426,16 @@ impl<'a> Binder<'a> {
                         flatten_dict(&mut state);
                         continue;
                     }
+                    (State::Dict { .. }, Some(start)) if matches!(sel, ast::IndexSel::Size) => {
+                        let over = steps.split_off(start);
+                        steps.push(Step::Aggregate {
+                            op: AggregateOp::Count,
+                            over,
+                        });
+                        coll_start = None;
+                        state = State::Value(PropertyType::Int);
+                        continue;
+                    }
                     (State::Dict { .. }, _) => {
                         return Err(invalid(
                             span,
