@@ -830,7 +830,8 @@ pub fn matches<S: ObjectSource + ?Sized>(
 }
 
 /// Whether an object given by its fields (not necessarily stored in `source`) matches the
-/// predicate; links in `fields` are followed through `source`.
+/// predicate; links in `fields` are followed through `source`. The object has no identity
+/// here, so backlinks *to* it (`@links`, linking-objects properties) read as empty.
 pub fn document_matches<S: ObjectSource + ?Sized>(
     query: &BoundQuery,
     source: &S,
