@@ -1469,6 +1469,10 @@ impl WriteTransaction {
         row: i64,
         steps: &[PathElement],
     ) -> Result<(Vec<PathSegment>, Option<PathElement>)> {
+        // Only recorded instructions need the path.
+        if !self.recording || schema.primary_key.is_none() {
+            return Ok((Vec::new(), None));
+        }
         let mut out = Vec::new();
         let mut last = None;
         for (i, step) in steps.iter().enumerate() {

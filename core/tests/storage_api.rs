@@ -792,3 +792,60 @@ fn transactions_are_object_sources_for_the_evaluator() {
     let bad = txn.query("Person", "name ==", &[]).unwrap_err().to_string();
     assert!(bad.contains("at 7"), "{bad}");
 }
+
+#[test]
+fn a_file_from_a_newer_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    drop(Database::open(&path, Config::new(schema())).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE __syncline_meta SET value = 99 WHERE key = 'format_version'",
+            [],
+        )
+        .unwrap();
+    let e = storage_err(Database::open(&path, Config::new(schema())).unwrap_err());
+    assert!(
+        matches!(e, StorageError::NewerFormat { found: 99, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("upgrade Syncline"), "{e}");
+}
+
+#[test]
+fn a_version_bump_runs_the_migration_even_for_additive_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bump.db");
+    {
+        let db = Database::open(&path, Config::new(v1())).unwrap();
+        db.write(|t| {
+            t.create(
+                "Dog",
+                doc(&[("_id", 1.into()), ("name", "Rex".into()), ("age", 3.into())]),
+            )
+        })
+        .unwrap();
+    }
+    let mut v2 = v1();
+    v2.classes[0]
+        .properties
+        .push(Property::new("nick", PropertyType::String).optional());
+    let config = Config::new(v2).with_schema_version(1).with_migration(|m| {
+        assert_eq!((m.old_schema_version(), m.new_schema_version()), (0, 1));
+        let dogs = m.old_objects("Dog")?;
+        for dog in dogs {
+            let name = dog.get("name").cloned().unwrap_or_default();
+            m.transaction().set("Dog", &dog.pk, "nick", name)?;
+        }
+        Ok(())
+    });
+    let db = Database::open(&path, config).unwrap();
+    let rex = db
+        .read(|t| t.get("Dog", &PrimaryKey::Int(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(rex.get("nick"), Some(&Value::from("Rex")));
+    // Migration writes are local: they are not uploaded.
+    assert_eq!(db.outbox().unwrap().len(), 1);
+}
