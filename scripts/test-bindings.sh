@@ -23,13 +23,25 @@ if [[ ${#need_apt[@]} -gt 0 ]]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# The library and the Rust baseline of the benchmarks in release (what apps ship and what the
+# benchmarks compare); the generators in the dev profile, which builds them faster.
 echo "== building libsyncline (release) and the binding tools"
-cargo build --release -p syncline-ffi -p syncline-ffi-tools
+cargo build --release -p syncline-ffi --lib --example native_bench
+cargo build -p syncline-ffi-tools
 lib="$repo/target/release/libsyncline.so"
-bindgen="$repo/target/release/uniffi-bindgen"
+bindgen="$repo/target/debug/uniffi-bindgen"
 
 echo "== c header is current"
-"$repo/target/release/syncline-c-header" --check
+"$repo/target/debug/syncline-c-header" --check
+
+echo "== rust baseline for the benchmarks"
+while read -r name ms; do
+    case "$name" in
+        insert_ms) export SYNCLINE_RUST_INSERT_MS="$ms" ;;
+        get_ms) export SYNCLINE_RUST_GET_MS="$ms" ;;
+    esac
+    echo "  rust $name $ms"
+done < <("$repo/target/release/examples/native_bench")
 
 for language in "${languages[@]}"; do
     case "$language" in

@@ -40,3 +40,7 @@ if [[ -f "$repo/examples/kotlin/pom.xml" ]]; then
     java -cp "$example/target/classes:$(cat "$example/target/classpath.txt")" TaskTrackerKt \
         "$(mktemp -d)/tasks.db"
 fi
+
+echo "== kotlin: benchmark"
+java -cp "$here/target/classes:$here/target/test-classes:$(cat "$here/target/classpath.txt")" \
+    dev.syncline.Benchmark
