@@ -29,6 +29,7 @@ fn schema() -> Schema {
                 Property::new("meta", PropertyType::String).dictionary(),
                 Property::link("emb", "Note"),
                 Property::link("notes", "Note").list(),
+                Property::link("byKey", "Note").dictionary(),
             ],
         )
         .with_primary_key("_id"),
@@ -65,7 +66,7 @@ fn note(rng: &mut StdRng) -> Value {
 /// of range) fail and roll the transaction back, which is fine.
 fn local_write(db: &Database, rng: &mut StdRng) {
     let pk = PrimaryKey::Int(rng.random_range(0..2));
-    let choice = rng.random_range(0..18);
+    let choice = rng.random_range(0..21);
     let len = |db: &Database, path: &str| -> usize {
         match db
             .read(|t| t.get_value("Task", &pk, path))
@@ -129,6 +130,9 @@ fn local_write(db: &Database, rng: &mut StdRng) {
             ),
             13 => t.set("Task", &pk, "emb.text", value),
             14 => t.list_insert("Task", &pk, "notes", note_index, note_value),
+            18 => t.dict_set("Task", &pk, "byKey", key, note_value),
+            19 => t.set("Task", &pk, &format!("byKey['{key}'].text"), value),
+            20 => t.dict_remove("Task", &pk, "byKey", key).map(|_| ()),
             _ if notes > 0 => t.list_push("Task", &pk, "notes[0].words", value),
             _ => t.clear("Task", &pk, "tags"),
         }
