@@ -379,8 +379,15 @@ fn row() -> impl Strategy<Value = Row> {
         .prop_map(
             |((i, d, f, s, b, dt), (tags, nums, dict, link, friends))| Row {
                 i,
-                d: d.map(|x| f64::from(x) / 2.0),
-                f: f as f32 / 2.0,
+                // -3 stands for NaN, which SQLite cannot store as a number.
+                d: d.map(|x| {
+                    if x == -3 {
+                        f64::NAN
+                    } else {
+                        f64::from(x) / 2.0
+                    }
+                }),
+                f: if f == -3 { f32::NAN } else { f as f32 / 2.0 },
                 s,
                 b,
                 dt: dt.map(|(s, n)| (s, n * 250_000_000)),

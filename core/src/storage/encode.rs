@@ -65,6 +65,9 @@ impl MixedTag {
     }
 }
 
+/// How a NaN float or double is stored.
+pub const NAN: &str = "NaN";
+
 /// The order-preserving 12-byte encoding of a date.
 pub fn encode_date(ts: Timestamp) -> Vec<u8> {
     let total = ts.total_nanos();
@@ -103,6 +106,13 @@ pub fn decode_date(bytes: &[u8]) -> Result<Timestamp> {
 /// SDKs' number literals would be.
 pub fn encode_scalar(ty: PropertyType, value: &Value) -> std::result::Result<Sql, &'static str> {
     Ok(match (ty, value) {
+        // SQLite stores a NaN as NULL: keep it as the text 'NaN' (the query compiler guards
+        // numeric comparisons and sorts against it).
+        (PropertyType::Float, Value::Float(f)) if f.is_nan() => Sql::Text(NAN.into()),
+        (PropertyType::Float | PropertyType::Double, Value::Double(d)) if d.is_nan() => {
+            Sql::Text(NAN.into())
+        }
+        (PropertyType::Double, Value::Float(f)) if f.is_nan() => Sql::Text(NAN.into()),
         (PropertyType::Bool, Value::Bool(b)) => Sql::Integer(i64::from(*b)),
         (PropertyType::Int, Value::Int(i)) => Sql::Integer(*i),
         (PropertyType::Float, Value::Float(f)) => Sql::Real(f64::from(*f)),
@@ -127,6 +137,8 @@ pub fn decode_scalar(ty: PropertyType, sql: Sql) -> Result<Value> {
         (_, Sql::Null) => Value::Null,
         (PropertyType::Bool, Sql::Integer(i)) => Value::Bool(i != 0),
         (PropertyType::Int, Sql::Integer(i)) => Value::Int(i),
+        (PropertyType::Float, Sql::Text(t)) if t == NAN => Value::Float(f32::NAN),
+        (PropertyType::Double, Sql::Text(t)) if t == NAN => Value::Double(f64::NAN),
         (PropertyType::Float, Sql::Real(f)) => Value::Float(f as f32),
         (PropertyType::Float, Sql::Integer(i)) => Value::Float(i as f32),
         (PropertyType::Double, Sql::Real(f)) => Value::Double(f),
@@ -307,6 +319,18 @@ mod tests {
             Err("int")
         );
         assert!(decode_scalar(PropertyType::ObjectId, Sql::Blob(vec![1, 2])).is_err());
+        for (ty, v) in [
+            (PropertyType::Double, Value::Double(f64::NAN)),
+            (PropertyType::Float, Value::Float(f32::NAN)),
+        ] {
+            let sql = encode_scalar(ty, &v).expect("encodes");
+            assert!(!matches!(sql, Sql::Null), "a NaN is not stored as null");
+            match decode_scalar(ty, sql).expect("decodes") {
+                Value::Double(d) => assert!(d.is_nan()),
+                Value::Float(f) => assert!(f.is_nan()),
+                other => panic!("decoded {other:?}"),
+            }
+        }
     }
 
     #[test]

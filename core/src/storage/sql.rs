@@ -258,7 +258,12 @@ impl Compiler<'_> {
                     CompareOp::Gt => ">",
                     _ => ">=",
                 };
-                frag.sql = two_valued(strict, format!("{x} {sym} ?"));
+                // A stored NaN (the text 'NaN') is not ordered against numbers.
+                frag.sql = if matches!(ty, PropertyType::Float | PropertyType::Double) {
+                    two_valued(strict, format!("{x} {sym} ? AND typeof({x}) != 'text'"))
+                } else {
+                    two_valued(strict, format!("{x} {sym} ?"))
+                };
                 frag.params.push(value);
             }
             CompareOp::BeginsWith | CompareOp::EndsWith | CompareOp::Contains | CompareOp::Like => {
@@ -633,7 +638,8 @@ impl Compiler<'_> {
         }
     }
 
-    fn sort_key(&self, path: &Path) -> Option<String> {
+    /// The ORDER BY expressions of a sort key, each to be sorted in the key's direction.
+    fn sort_key(&self, path: &Path) -> Option<Vec<String>> {
         let v = self.single_path(path)?;
         let sortable = matches!(
             v.ty,
@@ -647,7 +653,22 @@ impl Compiler<'_> {
                 | PropertyType::ObjectId
                 | PropertyType::Uuid
         );
-        (sortable && v.frag.params.is_empty()).then_some(v.frag.sql)
+        if !sortable || !v.frag.params.is_empty() {
+            return None;
+        }
+        let x = v.frag.sql;
+        Some(
+            if matches!(v.ty, PropertyType::Float | PropertyType::Double) {
+                // Null first, then NaN (stored as text), then numbers: the evaluator's order.
+                vec![
+                    format!("({x} IS NOT NULL)"),
+                    format!("(typeof({x}) != 'text')"),
+                    x,
+                ]
+            } else {
+                vec![x]
+            },
+        )
     }
 }
 
@@ -693,14 +714,18 @@ pub fn compile(query: &BoundQuery, cat: &Catalog) -> Compiled {
             match m {
                 Modifier::Sort(keys) if limit.is_none() => {
                     let mut sql_keys = Vec::new();
+                    let mut compiled_keys = 0;
                     for k in keys {
                         match compiler.sort_key(&k.path) {
-                            Some(s) => sql_keys
-                                .push(format!("{s} {}", if k.ascending { "ASC" } else { "DESC" })),
+                            Some(exprs) => {
+                                compiled_keys += 1;
+                                let dir = if k.ascending { "ASC" } else { "DESC" };
+                                sql_keys.extend(exprs.into_iter().map(|e| format!("{e} {dir}")));
+                            }
                             None => break,
                         }
                     }
-                    if sql_keys.len() != keys.len() {
+                    if compiled_keys != keys.len() {
                         break;
                     }
                     // A later sort re-sorts stably: its keys come first, the earlier ones break ties.
