@@ -124,6 +124,12 @@ int syncline_database_close(SynclineDatabase *db);
 // twice gives `SYNCLINE_ERROR_INVALID_HANDLE`.
 int syncline_database_free(SynclineDatabase *db);
 
+// The path of the database file, in `*out_path` (free with `syncline_string_free`).
+//
+// # Safety
+// `out_path` is NULL or writable.
+int syncline_database_path(SynclineDatabase *db, char **out_path);
+
 // The database's schema in its JSON form, in `*out_json` (free with `syncline_string_free`).
 //
 // # Safety

@@ -1,5 +1,8 @@
 /* Objects are created, read, updated and deleted through the C API; transactions commit,
  * cancel and roll back. */
+#define _POSIX_C_SOURCE 200809L
+#include <unistd.h>
+
 #include "check.h"
 
 static int create_two(SynclineTransaction *txn, void *user_data) {
@@ -92,6 +95,16 @@ int main(void) {
     OK(syncline_database_schema_json(db, &json));
     CHECK(strstr(json, "\"name\":\"Task\"") != NULL);
     OK(syncline_string_free(json));
+
+    /* Freeing the last handle frees the database: a temporary one's file goes with it. */
+    SynclineDatabase *scratch = NULL;
+    OK(syncline_database_open_temporary(TASK_SCHEMA, &scratch));
+    char *path = NULL;
+    OK(syncline_database_path(scratch, &path));
+    CHECK(access(path, F_OK) == 0);
+    OK(syncline_database_free(scratch));
+    CHECK(access(path, F_OK) != 0);
+    OK(syncline_string_free(path));
 
     OK(syncline_database_free(db));
     return 0;

@@ -1,5 +1,7 @@
 """Boundary tests: calls reach the core, errors become exceptions, threads share a database."""
 
+import gc
+import os
 import threading
 
 import pytest
@@ -82,6 +84,15 @@ def test_use_after_close(tmp_path):
     with pytest.raises(SynclineError.Closed, match="closed"):
         db.get("Task", PrimaryKey.INT(1))
     db.close()
+
+
+def test_dropping_the_last_reference_frees_the_native_database():
+    db = Database.open_temporary(TASK_SCHEMA)
+    path = db.path()
+    assert os.path.exists(path)
+    del db
+    gc.collect()
+    assert not os.path.exists(path)
 
 
 def test_explicit_transaction_commit_and_cancel(db):

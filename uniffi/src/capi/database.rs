@@ -88,6 +88,23 @@ pub extern "C" fn syncline_database_free(db: *mut SynclineDatabase) -> c_int {
     })
 }
 
+/// The path of the database file, in `*out_path` (free with `syncline_string_free`).
+///
+/// # Safety
+/// `out_path` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn syncline_database_path(
+    db: *mut SynclineDatabase,
+    out_path: *mut *mut c_char,
+) -> c_int {
+    entry(|| {
+        check_out(out_path, "out_path")?;
+        let path = handles::database(db)?.path()?;
+        // SAFETY: checked non-NULL; writable per this function's contract.
+        unsafe { write_out(out_path, handles::new_string(path)?, "out_path") }
+    })
+}
+
 /// The database's schema in its JSON form, in `*out_json` (free with `syncline_string_free`).
 ///
 /// # Safety

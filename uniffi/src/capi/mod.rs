@@ -221,3 +221,53 @@ pub unsafe extern "C" fn syncline_string_free(text: *mut c_char) -> c_int {
         handles::free_string(text)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_message() -> String {
+        let ptr = syncline_last_error_message();
+        assert!(!ptr.is_null());
+        // SAFETY: a non-NULL message is a NUL-terminated string owned by this thread's slot.
+        unsafe { CStr::from_ptr(ptr) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_with_its_message() {
+        let status = entry(|| panic!("boom at the boundary"));
+        assert_eq!(status, SYNCLINE_ERROR_INTERNAL);
+        assert!(last_message().contains("boom at the boundary"));
+    }
+
+    #[test]
+    fn failures_map_to_their_status_codes() {
+        let status = entry(|| Err(SynclineError::closed("database").into()));
+        assert_eq!(status, SYNCLINE_ERROR_CLOSED);
+        assert_eq!(last_message(), "the database is closed");
+        let status = entry(|| Err(Failure::InvalidHandle("gone".into())));
+        assert_eq!(status, SYNCLINE_ERROR_INVALID_HANDLE);
+        assert_eq!(entry(|| Ok(())), SYNCLINE_OK);
+    }
+
+    #[test]
+    fn string_arguments_are_checked_for_null_and_utf8() {
+        // SAFETY: NULL and a NUL-terminated literal are what `str_arg` accepts.
+        unsafe {
+            let err = str_arg(std::ptr::null(), "path").expect_err("NULL");
+            assert!(format!("{err:?}").contains("`path` is NULL"));
+            let bad = [0x66u8, 0xff, 0];
+            let err = str_arg(bad.as_ptr().cast(), "name").expect_err("not UTF-8");
+            assert!(format!("{err:?}").contains("not valid UTF-8 (at byte 1)"));
+            assert_eq!(str_arg(c"ok".as_ptr(), "x").expect("valid"), "ok");
+        }
+    }
+
+    #[test]
+    fn a_message_with_a_nul_is_cut_there() {
+        set_last_error("before\0after".into());
+        assert_eq!(last_message(), "before");
+    }
+}

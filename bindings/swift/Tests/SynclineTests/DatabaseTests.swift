@@ -94,6 +94,14 @@ final class DatabaseTests: XCTestCase {
         db.close()
     }
 
+    func testReleasingTheLastReferenceFreesTheNativeDatabase() throws {
+        var db: Database? = try Database.openTemporary(schemaJson: taskSchema)
+        let path = try XCTUnwrap(db).path()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        db = nil
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+    }
+
     func testExplicitTransactionsAndBatches() throws {
         let db = try open()
         let txn = try db.beginWrite()

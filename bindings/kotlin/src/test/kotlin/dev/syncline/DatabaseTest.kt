@@ -106,6 +106,15 @@ class DatabaseTest {
     }
 
     @Test
+    fun releasingTheLastHandleFreesTheNativeDatabase() {
+        val db = Database.openTemporary(TASK_SCHEMA)
+        val file = java.io.File(db.path())
+        assertTrue(file.exists())
+        db.close() // the native object goes, and a temporary database's file with it
+        assertFalse(file.exists())
+    }
+
+    @Test
     fun explicitTransactionsCommitOrCancel() {
         Database.open(dbPath(), TASK_SCHEMA).use { db ->
             val txn = db.beginWrite()
