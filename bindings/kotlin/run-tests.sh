@@ -13,13 +13,18 @@ bindgen="$(realpath "${2:?usage: run-tests.sh <libsyncline.so> <uniffi-bindgen>}
 gen="$here/target/generated-sources/uniffi"
 native="$here/target/native/linux-x86-64"
 
+# Maven 3.8 prints colour resets even in batch mode; they are stripped (pipefail keeps its status).
+mvn_quiet() {
+    mvn -B -q "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+}
+
 rm -rf "$gen" "$native" && mkdir -p "$gen" "$native"
 "$bindgen" generate "$lib" --language kotlin --no-format --out-dir "$gen" >/dev/null
 cp "$lib" "$native/libsyncline.so"
 
 echo "== kotlin: tests (mvn verify)"
 # `install` puts the jar in the local repository for the example's Maven project.
-mvn -B -q -Dstyle.color=never -f "$here/pom.xml" install
+mvn_quiet -f "$here/pom.xml" install
 # Maven is quiet; the surefire reports say what ran.
 python3 - "$here/target/surefire-reports" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
@@ -36,7 +41,7 @@ PY
 if [[ -f "$repo/examples/kotlin/pom.xml" ]]; then
     echo "== kotlin: example"
     example="$repo/examples/kotlin"
-    mvn -B -q -Dstyle.color=never -f "$example/pom.xml" package
+    mvn_quiet -f "$example/pom.xml" package
     java -cp "$example/target/classes:$(cat "$example/target/classpath.txt")" TaskTrackerKt \
         "$(mktemp -d)/tasks.db"
 fi
