@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
+target="${CARGO_TARGET_DIR:-$repo/target}"
 
 languages=("$@")
 [[ ${#languages[@]} -gt 0 ]] || languages=(c python kotlin swift)
@@ -28,11 +29,11 @@ fi
 echo "== building libsyncline (release) and the binding tools"
 cargo build --release -p syncline-ffi --lib --example native_bench
 cargo build -p syncline-ffi-tools
-lib="$repo/target/release/libsyncline.so"
-bindgen="$repo/target/debug/uniffi-bindgen"
+lib="$target/release/libsyncline.so"
+bindgen="$target/debug/uniffi-bindgen"
 
 echo "== c header is current"
-"$repo/target/debug/syncline-c-header" --check
+"$target/debug/syncline-c-header" --check
 
 echo "== rust baseline for the benchmarks"
 while read -r name ms; do
@@ -41,7 +42,7 @@ while read -r name ms; do
         get_ms) export SYNCLINE_RUST_GET_MS="$ms" ;;
     esac
     echo "  rust $name $ms"
-done < <("$repo/target/release/examples/native_bench")
+done < <("$target/release/examples/native_bench")
 
 for language in "${languages[@]}"; do
     case "$language" in
