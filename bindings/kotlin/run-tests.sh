@@ -21,6 +21,11 @@ mvn_quiet() {
 rm -rf "$gen" "$native" && mkdir -p "$gen" "$native"
 "$bindgen" generate "$lib" --language kotlin --no-format --out-dir "$gen" >/dev/null
 cp "$lib" "$native/libsyncline.so"
+# Models generated from the codegen fixture (every property type), tested with the bindings.
+models="$here/target/generated-test-sources/models"
+rm -rf "$models" && mkdir -p "$models"
+cargo run -q --release -p syncline-core --example codegen -- kotlin \
+    "$repo/core/tests/fixtures/codegen_schema.json" > "$models/Models.kt"
 
 echo "== kotlin: tests (mvn verify)"
 # `install` puts the jar in the local repository for the example's Maven project.

@@ -17,6 +17,9 @@ python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install --quiet py
 rm -rf "$stage" && mkdir -p "$stage"
 "$bindgen" generate "$lib" --language python --no-format --out-dir "$stage" >/dev/null
 cp "$lib" "$stage/"
+# Models generated from the codegen fixture (every property type), tested with the bindings.
+cargo run -q --release -p syncline-core --example codegen -- python \
+    "$repo/core/tests/fixtures/codegen_schema.json" > "$stage/models.py"
 export PYTHONPATH="$stage${PYTHONPATH:+:$PYTHONPATH}"
 
 echo "== python: tests"

@@ -32,6 +32,11 @@ done
 mkdir -p "$stage/lib" "$stage/ffi"
 mkdir -p "$stage/bindings/swift/Sources/Syncline/Generated"
 cp "$gen/Syncline.swift" "$stage/bindings/swift/Sources/Syncline/Generated/"
+# Models generated from the codegen fixture (every property type), tested with the bindings.
+mkdir -p "$stage/bindings/swift/Tests/SynclineTests/Generated"
+cargo run -q --release -p syncline-core --example codegen -- swift \
+    "$repo/core/tests/fixtures/codegen_schema.json" \
+    > "$stage/bindings/swift/Tests/SynclineTests/Generated/Models.swift"
 cp "$gen/SynclineFFI.h" "$gen/SynclineFFI.modulemap" "$stage/ffi/"
 cp "$lib" "$stage/lib/libsyncline.so"
 
