@@ -152,6 +152,8 @@ struct TypeSpec {
     object_type: Option<String>,
     collection: Collection,
     optional: bool,
+    /// `counter`: an `int` presented as a counter.
+    counter: bool,
 }
 
 const COLLECTION_SUFFIXES: [(&str, Collection); 3] = [
@@ -201,12 +203,27 @@ fn parse_shorthand(text: &str) -> Result<TypeSpec, String> {
             }
         ));
     }
+    if base == "counter" {
+        if collection != Collection::Single {
+            return Err(format!(
+                "type {text:?}: a counter cannot be inside a collection"
+            ));
+        }
+        return Ok(TypeSpec {
+            ty: PropertyType::Int,
+            object_type: None,
+            collection,
+            optional,
+            counter: true,
+        });
+    }
     if let Some(ty) = PropertyType::from_scalar_name(base) {
         return Ok(TypeSpec {
             ty,
             object_type: None,
             collection,
             optional: optional || ty == PropertyType::Mixed,
+            counter: false,
         });
     }
     if base.contains(['?', '[', ']', '<', '>', '{', '}']) {
@@ -237,6 +254,7 @@ fn link_spec(
         object_type: Some(target.to_owned()),
         collection,
         optional,
+        counter: false,
     })
 }
 
@@ -465,6 +483,9 @@ fn element_spec(
             "objectType {element:?}: name the element type or the target class"
         ));
     }
+    if element.trim_end_matches('?') == "counter" {
+        return Err("a counter cannot be inside a collection".into());
+    }
     // `objectType: 'int?'` is another way to say nullable elements.
     let (element, marked_optional) = match element.strip_suffix('?') {
         Some(base) => (base, true),
@@ -488,6 +509,7 @@ fn element_spec(
             object_type: None,
             collection,
             optional: optional || ty == PropertyType::Mixed,
+            counter: false,
         }),
         None => {
             // The SDK rejects `optional: true` on lists/sets of links and forces it on
@@ -503,6 +525,11 @@ fn property_from_spec(name: &str, spec: TypeSpec) -> Property {
         collection: spec.collection,
         optional: spec.optional,
         object_type: spec.object_type,
+        presentation: if spec.counter {
+            Presentation::Counter
+        } else {
+            Presentation::Plain
+        },
         ..Property::new(name, spec.ty)
     }
 }
@@ -726,6 +753,8 @@ mod tests {
             ("Dog[]", Property::link("p", "Dog").list()),
             ("Dog<>", Property::link("p", "Dog").set()),
             ("Dog{}", Property::link("p", "Dog").dictionary()),
+            ("counter", Property::new("p", Int).counter()),
+            ("counter?", Property::new("p", Int).counter().optional()),
         ];
         for (text, expected) in cases {
             assert_eq!(prop(json!(text)).unwrap(), expected, "{text}");
@@ -805,6 +834,10 @@ mod tests {
                 Property::new("p", Int).counter(),
             ),
             (
+                json!({"type": "counter", "optional": true}),
+                Property::new("p", Int).counter().optional(),
+            ),
+            (
                 json!({"type": "int[]", "name": "p", "mapTo": "p"}),
                 Property::new("p", Int).list(),
             ),
@@ -828,6 +861,11 @@ mod tests {
                 "collections of collections",
             ),
             (json!({"type": "list"}), "needs 'objectType'"),
+            (json!("counter[]"), "counter cannot be inside a collection"),
+            (
+                json!({"type": "list", "objectType": "counter"}),
+                "counter cannot be inside",
+            ),
             (
                 json!({"type": "list", "objectType": "int?", "optional": false}),
                 "'optional' is false",

@@ -162,13 +162,21 @@ fn validate_class(
                 "the primary key {pk:?} is not one of the class's properties"
             ))),
             Some(p) => {
-                if p.is_collection() || !p.ty.can_be_primary_key() {
+                if p.is_collection()
+                    || !p.ty.can_be_primary_key()
+                    || p.presentation == Presentation::Counter
+                {
                     errors.push(SchemaError::InvalidProperty {
                         class: class.name.clone(),
                         property: p.name.clone(),
                         reason: format!(
-                            "a primary key must be of type int, string, objectId or uuid, not {}",
-                            p.type_description()
+                            "a primary key must be of type int, string, objectId or uuid, not {}{}",
+                            p.type_description(),
+                            if p.presentation == Presentation::Counter {
+                                " presented as a counter"
+                            } else {
+                                ""
+                            }
                         ),
                     });
                 }
@@ -550,6 +558,16 @@ mod tests {
                 ],
             );
         }
+        let counter_pk = Schema::new(vec![ObjectSchema::new(
+            "A",
+            vec![Property::new("_id", Int).counter()],
+        )
+        .with_primary_key("_id")]);
+        assert_error(
+            &counter_pk,
+            false,
+            &["property \"_id\"", "primary key must be of type"],
+        );
         let list_pk = Schema::new(vec![ObjectSchema::new(
             "A",
             vec![Property::new("k", Int).list()],
