@@ -48,10 +48,6 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     pub(crate) fn from_core(db: core::Database) -> Arc<Self> {
-        Self::new(db)
-    }
-
-    fn new(db: core::Database) -> Arc<Self> {
         Arc::new(Database {
             inner: RwLock::new(Some(db)),
         })
@@ -75,7 +71,7 @@ impl Database {
     #[uniffi::constructor]
     pub fn open(path: String, schema_json: String) -> Result<Arc<Self>> {
         let schema = core::Schema::from_json_str(&schema_json)?;
-        Ok(Self::new(core::Database::open(
+        Ok(Self::from_core(core::Database::open(
             path,
             core::Config::new(schema),
         )?))
@@ -85,7 +81,7 @@ impl Database {
     #[uniffi::constructor]
     pub fn open_with_classes(path: String, classes: Vec<ClassSchema>) -> Result<Arc<Self>> {
         let schema = schema_from_classes(classes)?;
-        Ok(Self::new(core::Database::open(
+        Ok(Self::from_core(core::Database::open(
             path,
             core::Config::new(schema),
         )?))
@@ -96,7 +92,7 @@ impl Database {
     #[uniffi::constructor]
     pub fn open_temporary(schema_json: String) -> Result<Arc<Self>> {
         let schema = core::Schema::from_json_str(&schema_json)?;
-        Ok(Self::new(core::Database::open_temporary(
+        Ok(Self::from_core(core::Database::open_temporary(
             core::Config::new(schema),
         )?))
     }

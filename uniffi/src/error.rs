@@ -55,7 +55,7 @@ pub enum SynclineError {
         /// What SQLite or the file system reported.
         message: String,
     },
-    /// Application code called back by Syncline (a write block, a listener) failed.
+    /// Application code called back by Syncline (a write block) failed.
     #[error("{message}")]
     Callback {
         /// The application's message.

@@ -7,6 +7,7 @@ use syncline_core as core;
 
 use crate::database::DbObject;
 use crate::error::{CallbackError, Result, SynclineError};
+use crate::query::arguments;
 use crate::value::{document_from_fields, PrimaryKey, Value};
 
 /// Application code run inside a write transaction (`Database.write`).
@@ -142,6 +143,33 @@ impl WriteTransaction {
     pub fn get(&self, class_name: String, pk: PrimaryKey) -> Result<Option<DbObject>> {
         let pk = pk.try_into()?;
         self.with(|txn| Ok(txn.get(&class_name, &pk)?.map(DbObject::from)))
+    }
+
+    /// The objects of `class_name` matching `rql` with `args`, as this transaction sees them
+    /// (its own writes included); `rql` may end in `SORT`, `DISTINCT` and `LIMIT` clauses.
+    pub fn query(
+        &self,
+        class_name: String,
+        rql: String,
+        args: Vec<Value>,
+    ) -> Result<Vec<DbObject>> {
+        let args = arguments(args)?;
+        self.with(|txn| {
+            let results = txn.query(&class_name, &rql, &args)?;
+            let mut objects = Vec::with_capacity(results.len());
+            for pk in &results.keys {
+                if let Some(object) = txn.get(&class_name, pk)? {
+                    objects.push(DbObject::from(object));
+                }
+            }
+            Ok(objects)
+        })
+    }
+
+    /// How many objects of `class_name` match `rql` with `args`, as this transaction sees them.
+    pub fn count(&self, class_name: String, rql: String, args: Vec<Value>) -> Result<u64> {
+        let args = arguments(args)?;
+        self.with(|txn| Ok(txn.count(&class_name, &rql, &args)? as u64))
     }
 
     /// Makes the changes durable and visible. The transaction is closed afterwards.

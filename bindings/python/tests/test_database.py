@@ -147,3 +147,28 @@ def test_schema_inspection(db):
     assert tags.property_type == PropertyType.STRING
     assert tags.collection == CollectionKind.LIST
     assert '"Task"' in db.schema_json()
+
+
+def test_typed_schema_records_both_ways(tmp_path):
+    from syncline import ClassSchema, IndexKind, PropertySchema, parse_schema_json, schema_to_json
+
+    classes = [
+        ClassSchema(
+            name="Note",
+            properties=[
+                PropertySchema(name="_id", property_type=PropertyType.INT, collection=CollectionKind.SINGLE, index=IndexKind.NONE),
+                PropertySchema(name="text", property_type=PropertyType.STRING, collection=CollectionKind.SINGLE, index=IndexKind.REGULAR),
+            ],
+            primary_key="_id",
+        )
+    ]
+    db = Database.open_with_classes(str(tmp_path / "notes.db"), classes)
+    assert db.schema() == classes
+    assert parse_schema_json(schema_to_json(classes)) == classes
+    txn = db.begin_write()
+    txn.create("Note", {"_id": Value.INT(1), "text": Value.STRING("hi")})
+    assert txn.count("Note", "text == $0", [Value.STRING("hi")]) == 1
+    assert txn.query("Note", "TRUEPREDICATE", [])[0].pk == PrimaryKey.INT(1)
+    txn.cancel()
+    assert db.count("Note", "TRUEPREDICATE", []) == 0
+    db.close()

@@ -86,3 +86,27 @@ final class QueryObserveTests: XCTestCase {
         XCTAssertEqual(recorder.events.count, 1)
     }
 }
+
+final class SchemaTests: XCTestCase {
+    func testTypedSchemaRecordsAndQueriesInsideATransaction() throws {
+        let classes = [
+            ClassSchema(
+                name: "Note",
+                properties: [
+                    PropertySchema(name: "_id", propertyType: .int, collection: .single, index: .none),
+                    PropertySchema(name: "text", propertyType: .string, collection: .single, index: .regular),
+                ],
+                primaryKey: "_id")
+        ]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("notes-\(UUID().uuidString).db").path
+        let db = try Database.openWithClasses(path: path, classes: classes)
+        XCTAssertEqual(try db.schema(), classes)
+        XCTAssertEqual(try parseSchemaJson(json: try schemaToJson(classes: classes)), classes)
+        try db.write { txn in
+            _ = try txn.create(className: "Note", fields: ["_id": .int(value: 1), "text": .string(value: "hi")])
+            XCTAssertEqual(try txn.count(className: "Note", rql: "text == $0", args: [.string(value: "hi")]), 1)
+        }
+        db.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
