@@ -11,6 +11,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
+echo "== the main job (README): the task tracker example"
+cargo run -q -p syncline-core --example task_tracker
 echo "== generated model code (C, TypeScript, Python)"
 scripts/test-codegen.sh
 echo "== bindings"
