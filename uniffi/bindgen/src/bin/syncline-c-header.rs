@@ -1,7 +1,7 @@
 //! Writes the C header of Syncline's C ABI (`bindings/c/include/syncline.h`) with cbindgen,
 //! or, with `--check`, fails when the committed header differs from what the sources give.
 //!
-//! Usage: `syncline-c-header [--check]` from anywhere inside the workspace.
+//! Usage: `syncline-c-header [--check]` from anywhere inside the repository.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,16 +17,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // This crate lives in `uniffi/bindgen`; the FFI crate is its parent directory.
-    let tools_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let Some(ffi_dir) = tools_dir.parent() else {
-        eprintln!("syncline-c-header: {} has no parent", tools_dir.display());
+    // The repository is found from the working directory (not from where this tool was
+    // compiled), so that a shared target directory cannot point it at another checkout.
+    let Some(repo_dir) = std::env::current_dir().ok().and_then(|dir| {
+        dir.ancestors()
+            .find(|d| d.join("uniffi/cbindgen.toml").is_file())
+            .map(PathBuf::from)
+    }) else {
+        eprintln!("syncline-c-header: run it inside the Syncline repository (no uniffi/cbindgen.toml found above the working directory)");
         return ExitCode::FAILURE;
     };
-    let Some(repo_dir) = ffi_dir.parent() else {
-        eprintln!("syncline-c-header: {} has no parent", ffi_dir.display());
-        return ExitCode::FAILURE;
-    };
+    let ffi_dir = repo_dir.join("uniffi");
     let header = repo_dir.join("bindings/c/include/syncline.h");
 
     let config = match cbindgen::Config::from_file(ffi_dir.join("cbindgen.toml")) {
