@@ -169,6 +169,8 @@ impl Database {
     pub fn write(&self, block: Arc<dyn WriteBlock>) -> Result<()> {
         let txn = WriteTransaction::begin(&self.core()?)?;
         match block.run(txn.clone()) {
+            // The block may have committed or cancelled on its own; that decision stands.
+            Ok(()) if !txn.is_open() => Ok(()),
             Ok(()) => txn.commit(),
             Err(error) => {
                 // Rolling back cannot lose anything; the block's error is what the caller

@@ -13,6 +13,13 @@ static int create_two(SynclineTransaction *txn, void *user_data) {
     return syncline_transaction_create(txn, "Task", "{\"_id\": 2, \"title\": \"Ship\", \"tags\": [\"v1\"]}", NULL);
 }
 
+static int commit_itself(SynclineTransaction *txn, void *user_data) {
+    (void)user_data;
+    if (syncline_transaction_create(txn, "Task", "{\"_id\": 20, \"title\": \"committed early\"}", NULL) != SYNCLINE_OK)
+        return 1;
+    return syncline_transaction_commit(txn);
+}
+
 static int create_then_fail(SynclineTransaction *txn, void *user_data) {
     (void)user_data;
     syncline_transaction_create(txn, "Task", "{\"_id\": 3, \"title\": \"never stored\"}", NULL);
@@ -32,6 +39,12 @@ int main(void) {
     CHECK(json != NULL);
     CHECK(strstr(json, "\"title\":\"Write docs\"") != NULL);
     CHECK(strstr(json, "\"done\":false") != NULL); /* the default filled it */
+    OK(syncline_string_free(json));
+
+    /* A callback that commits by itself keeps its commit. */
+    OK(syncline_database_write(db, commit_itself, NULL));
+    OK(syncline_database_get(db, "Task", "20", &json));
+    CHECK(json != NULL);
     OK(syncline_string_free(json));
 
     /* A failing callback rolls back and reports its status. */

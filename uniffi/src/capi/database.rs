@@ -274,6 +274,10 @@ pub unsafe extern "C" fn syncline_database_write(
             }
             .into());
         }
-        Ok(txn.commit()?)
+        // The callback may have committed or cancelled on its own; that decision stands.
+        if txn.is_open() {
+            txn.commit()?;
+        }
+        Ok(())
     })
 }

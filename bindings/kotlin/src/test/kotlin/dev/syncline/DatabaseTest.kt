@@ -127,6 +127,13 @@ class DatabaseTest {
             cancelled.create("Task", fieldsOf("_id" to 2, "title" to "dropped"))
             cancelled.cancel()
             assertEquals(listOf(PrimaryKey.Int(1)), db.objects("Task").map { it.pk })
+
+            // A block that commits by itself keeps its commit.
+            db.write { txn ->
+                txn.create("Task", fieldsOf("_id" to 3, "title" to "early"))
+                txn.commit()
+            }
+            assertEquals(valueOf("early"), db.get("Task", PrimaryKey.Int(3))!!.fields["title"])
         }
     }
 
