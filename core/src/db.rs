@@ -1377,6 +1377,27 @@ impl WriteTransaction {
             conn: self.conn()?,
             cat: &cat,
         };
+        // The common case, one scalar/link column of a top-level object: one UPDATE finds and
+        // changes the row.
+        if let [PathElement::Property(name)] = steps {
+            let schema = cat.class(class)?;
+            let prop = cat.property(schema, name)?;
+            if !schema.embedded
+                && storage_of(prop) == Storage::Column
+                && !cat.is_embedded_link(prop)
+                && schema.primary_key.as_deref() != Some(name.as_str())
+            {
+                store.update_column_by_pk(&self.ctx, schema, prop, pk, &value)?;
+                self.record(
+                    schema,
+                    pk,
+                    vec![PathSegment::Property(name.clone())],
+                    Operation::Set { value },
+                );
+                self.note_modified(class, pk, name);
+                return Ok(());
+            }
+        }
         let (schema, row) = top_level(&store, class, pk)?;
         let target = store.resolve(schema, row, steps)?;
         let (sync_path, element) = self.sync_path(&store, schema, row, steps)?;

@@ -1348,6 +1348,60 @@ impl<'a> Store<'a> {
         }
     }
 
+    /// Sets single-valued, non-embedded property `prop` of the top-level object `pk` in one
+    /// statement; returns the object's row. A missing object is `ObjectNotFound`.
+    pub fn update_column_by_pk(
+        &self,
+        ctx: &WriteCtx,
+        class: &ObjectSchema,
+        prop: &Property,
+        pk: &PrimaryKey,
+        value: &Value,
+    ) -> Result<i64> {
+        let (sql, tag) = self.encode_plain(class, prop, value)?;
+        let (key_column, key) = match class.primary_key_property() {
+            None => match pk {
+                PrimaryKey::Int(row) => ("_row".to_owned(), Sql::Integer(*row)),
+                _ => {
+                    return Err(StorageError::ObjectNotFound {
+                        class: class.name.clone(),
+                        pk: pk_display(pk),
+                    })
+                }
+            },
+            Some(p) => {
+                let key = match pk {
+                    PrimaryKey::Null => Sql::Null,
+                    other => {
+                        let v = Value::from(other.clone());
+                        encode_scalar(p.ty, &v).map_err(|e| mismatch(class, p, e, &v))?
+                    }
+                };
+                (quote(&p.name), key)
+            }
+        };
+        let mut set = format!("{} = ?1", quote(&prop.name));
+        if prop.ty == PropertyType::Mixed {
+            set.push_str(&format!(", {} = ?3", quote(&tag_column(&prop.name))));
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "UPDATE {} SET {set} WHERE {key_column} IS ?2 RETURNING _row",
+            self.cat.table(&class.name)
+        ))?;
+        let row: Option<i64> = if prop.ty == PropertyType::Mixed {
+            stmt.query_row(params![sql, key, tag], |r| r.get(0))
+                .optional()?
+        } else {
+            stmt.query_row(params![sql, key], |r| r.get(0)).optional()?
+        };
+        let row = row.ok_or_else(|| StorageError::ObjectNotFound {
+            class: class.name.clone(),
+            pk: pk_display(pk),
+        })?;
+        self.record_field_clock(ctx, &class.name, row, &prop.name)?;
+        Ok(row)
+    }
+
     /// Records that field `prop` of `row` was written with the transaction's stamp.
     pub fn record_field_clock(
         &self,
