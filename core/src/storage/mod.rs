@@ -31,9 +31,11 @@
 //!   decimal128 (16 bytes, BSON order), dates as a 12-byte order-preserving `BLOB` (big-endian
 //!   seconds with the sign bit flipped, then nanoseconds) so SQL comparisons keep their meaning;
 //!   links and embedded objects as the `_row` of the target (embedded classes have tables of
-//!   their own; an embedded row belongs to exactly one parent slot),
+//!   their own; an embedded row belongs to exactly one parent slot); a NaN float/double is
+//!   stored as the text `'NaN'` (SQLite would turn it into NULL), which the query compiler
+//!   keeps out of numeric comparisons and sorts before the numbers, as the evaluator does,
 //! - for a `mixed` property, an untyped column `p` plus an `INTEGER` tag column `p@type`
-//!   ([`encode::MixedTag`]); numbers stay SQLite numbers so numeric comparisons work.
+//!   (`encode::MixedTag`); numbers stay SQLite numbers so numeric comparisons work.
 //!
 //! Each collection property `C.p` has an element table `C.p` with `owner` (the `_row` of the
 //! object), `value` (encoded as above, plus `value@type` for mixed) and an index on
@@ -47,6 +49,15 @@
 //!
 //! Indexed properties and primary keys get SQLite indexes (`C.p.idx`, unique for the primary
 //! key); link columns are indexed too, since deleting a target nulls them.
+//!
+//! # Connections and transactions
+//!
+//! One writer connection (`synchronous = FULL`: a returned commit survives a power loss) and
+//! a pool of reader connections, each with the SQL function `sl_fold(text)` (the `[c]` case
+//! folding). The public API over them is [`crate::db`]; queries are compiled by `sql` (bound
+//! parameters only; what SQL cannot answer exactly is evaluated in memory through the
+//! `ObjectSource` of `source`). The sync merge (`sync_store`) applies remote changesets
+//! through the same object primitives (`objects::Store`).
 
 pub(crate) mod encode;
 pub(crate) mod layout;
