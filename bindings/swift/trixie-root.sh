@@ -8,7 +8,16 @@
 set -euo pipefail
 
 root="${SYNCLINE_TRIXIE_ROOT:-/var/cache/syncline/trixie}"
-mirror="${SYNCLINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The Debian mirror this machine's apt already uses (deb822 or one-line sources), unless given.
+host_mirror() {
+    local uri
+    uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' \
+        | grep -v -- '-security' | head -n 1)
+    [[ -n "$uri" ]] || uri=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+        | awk '{print $2}' | grep -v -- '-security' | head -n 1)
+    echo "$uri"
+}
+mirror="${SYNCLINE_DEBIAN_MIRROR:-$(host_mirror)}"
 marker="$root/.syncline-swift-ready"
 
 if [[ -f "$marker" ]]; then
@@ -35,7 +44,8 @@ fi
 mkdir -p "$(dirname "$root")"
 
 log "debootstrap trixie into $root (takes a few minutes)"
-debootstrap --variant=minbase trixie "$root" "$mirror" >&2
+# With no mirror known, debootstrap falls back to its own default.
+debootstrap --variant=minbase trixie "$root" ${mirror:+"$mirror"} >&2
 
 log "installing swiftlang and libc6-dev in the root"
 mount -t proc proc "$root/proc"
