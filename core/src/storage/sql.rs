@@ -672,7 +672,7 @@ impl Compiler<'_> {
     }
 }
 
-fn conjuncts(p: &Predicate, out: &mut Vec<Predicate>) {
+fn conjuncts<'p>(p: &'p Predicate, out: &mut Vec<&'p Predicate>) {
     match p {
         Predicate::And(parts) => {
             for part in parts {
@@ -680,7 +680,7 @@ fn conjuncts(p: &Predicate, out: &mut Vec<Predicate>) {
             }
         }
         Predicate::True => {}
-        other => out.push(other.clone()),
+        other => out.push(other),
     }
 }
 
@@ -696,12 +696,12 @@ pub fn compile(query: &BoundQuery, cat: &Catalog) -> Compiled {
     let mut params = Vec::new();
     let mut residual = Vec::new();
     for part in parts {
-        match compiler.predicate(false, &part) {
+        match compiler.predicate(false, part) {
             Some(f) => {
                 where_sql.push(f.sql);
                 params.extend(f.params);
             }
-            None => residual.push(part),
+            None => residual.push(part.clone()),
         }
     }
     let mut order = vec![];
