@@ -6,6 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use syncline_core as core;
 
 use crate::error::{Result, SynclineError};
+use crate::migration::{from_handler, MigrationHandler};
 use crate::observe::{forward, ChangeListener, ObserverHandle};
 use crate::query::{arguments, with_modifiers, SortDescriptor};
 use crate::schema::{classes_from_schema, schema_from_classes, ClassSchema};
@@ -75,6 +76,26 @@ impl Database {
             path,
             core::Config::new(schema),
         )?))
+    }
+
+    /// Opens (or creates) the database file at `path` with a schema in its JSON form at
+    /// `schema_version`. When the file has a lower version, `migration` (if given) runs inside
+    /// the upgrading write transaction; non-additive changes need both a higher version and a
+    /// migration, otherwise this fails with `Schema` listing the changes. A migration that
+    /// throws rolls everything back and this fails with `Callback` carrying its message.
+    #[uniffi::constructor(default(migration = None))]
+    pub fn open_with_migration(
+        path: String,
+        schema_json: String,
+        schema_version: u64,
+        migration: Option<Arc<dyn MigrationHandler>>,
+    ) -> Result<Arc<Self>> {
+        let schema = core::Schema::from_json_str(&schema_json)?;
+        let mut config = core::Config::new(schema.clone()).with_schema_version(schema_version);
+        if let Some(handler) = migration {
+            config = config.with_migration(from_handler(schema, handler));
+        }
+        Ok(Self::from_core(core::Database::open(path, config)?))
     }
 
     /// Opens (or creates) the database file at `path` with a schema given as class records.

@@ -7,6 +7,7 @@
 pub mod capi;
 mod database;
 mod error;
+mod migration;
 mod observe;
 mod query;
 mod schema;
@@ -15,6 +16,7 @@ mod value;
 
 pub use database::{Database, DbObject};
 pub use error::{CallbackError, SynclineError};
+pub use migration::{Migration, MigrationHandler};
 pub use observe::{ChangeEvent, ChangeListener, ChangeSet, ObserverHandle};
 pub use query::SortDescriptor;
 pub use schema::{ClassSchema, CollectionKind, IndexKind, PropertySchema, PropertyType};

@@ -7,6 +7,7 @@ use syncline_core as core;
 
 use crate::database::DbObject;
 use crate::error::{CallbackError, Result, SynclineError};
+use crate::migration::MigrationScope;
 use crate::query::arguments;
 use crate::value::{document_from_fields, PrimaryKey, Value};
 
@@ -21,10 +22,18 @@ pub trait WriteBlock: Send + Sync {
 /// (`cancel()`, an error in `Database.write`, or the object being dropped while open).
 #[derive(uniffi::Object)]
 pub struct WriteTransaction {
-    // `None` once committed or cancelled.
+    // `None` once committed or cancelled (always `None` for a migration's transaction).
     inner: Mutex<Option<core::WriteTransaction>>,
-    // The database it writes to, for its schema.
-    db: core::Database,
+    // Where the schema and, for a migration, the transaction come from.
+    source: Source,
+}
+
+/// What a transaction belongs to.
+enum Source {
+    /// An open database; the transaction is `inner`.
+    Database(core::Database),
+    /// A migration: the core's transaction is lent by the migration callback.
+    Migration(Arc<MigrationScope>, core::Schema),
 }
 
 impl std::fmt::Debug for WriteTransaction {
@@ -37,13 +46,24 @@ impl WriteTransaction {
     pub(crate) fn begin(db: &core::Database) -> Result<Arc<Self>> {
         Ok(Arc::new(WriteTransaction {
             inner: Mutex::new(Some(db.begin_write()?)),
-            db: db.clone(),
+            source: Source::Database(db.clone()),
         }))
+    }
+
+    /// The transaction of a migration in progress (the new `schema`'s).
+    pub(crate) fn for_migration(scope: Arc<MigrationScope>, schema: core::Schema) -> Arc<Self> {
+        Arc::new(WriteTransaction {
+            inner: Mutex::new(None),
+            source: Source::Migration(scope, schema),
+        })
     }
 
     /// The schema of the database written to.
     pub(crate) fn schema(&self) -> &core::Schema {
-        self.db.schema()
+        match &self.source {
+            Source::Database(db) => db.schema(),
+            Source::Migration(_, schema) => schema,
+        }
     }
 
     /// Runs `f` on the open core transaction.
@@ -51,6 +71,9 @@ impl WriteTransaction {
         &self,
         f: impl FnOnce(&mut core::WriteTransaction) -> Result<T>,
     ) -> Result<T> {
+        if let Source::Migration(scope, _) = &self.source {
+            return scope.with(|migration| f(migration.transaction()));
+        }
         let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let txn = guard
             .as_mut()
@@ -59,6 +82,12 @@ impl WriteTransaction {
     }
 
     fn take(&self) -> Result<core::WriteTransaction> {
+        if let Source::Migration(..) = &self.source {
+            return Err(SynclineError::invalid_argument(
+                "a migration's transaction commits when the migration returns; \
+                 it cannot be committed or cancelled on its own",
+            ));
+        }
         self.inner
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -184,6 +213,9 @@ impl WriteTransaction {
 
     /// Whether the transaction is still open (neither committed nor cancelled).
     pub fn is_open(&self) -> bool {
+        if let Source::Migration(scope, _) = &self.source {
+            return scope.with(|_| Ok(())).is_ok();
+        }
         self.inner
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -64,6 +64,9 @@
 // An open database (`syncline_database_open`); free with `syncline_database_free`.
 typedef struct SynclineDatabase SynclineDatabase;
 
+// A migration in progress, given to a `SynclineMigrationCallback` for the call only.
+typedef struct SynclineMigration SynclineMigration;
+
 // An observation (`syncline_database_observe_query`/`_object`); free with
 // `syncline_observer_free`, which stops it.
 typedef struct SynclineObserver SynclineObserver;
@@ -74,6 +77,13 @@ typedef struct SynclineTransaction SynclineTransaction;
 // A write callback: does the transaction's work and returns 0 to commit, anything else to
 // roll back. `txn` is valid only during the call; do not free it.
 typedef int (*SynclineWriteCallback)(SynclineTransaction *txn, void *user_data);
+
+// A migration callback: moves the data of `migration`'s old schema into the new one through
+// `txn` (with the `syncline_transaction_*` functions) and returns 0; anything else rolls the
+// whole open back. Both handles are valid only during the call; do not free them.
+typedef int (*SynclineMigrationCallback)(SynclineMigration *migration,
+                                         SynclineTransaction *txn,
+                                         void *user_data);
 
 // A change callback: receives one event as a JSON object (valid during the call only) and
 // the `user_data` given when observing. It runs on the thread that committed.
@@ -176,6 +186,45 @@ int syncline_database_begin_write(SynclineDatabase *db, SynclineTransaction **ou
 // # Safety
 // `callback` is a valid function; it is called on this thread before this returns.
 int syncline_database_write(SynclineDatabase *db, SynclineWriteCallback callback, void *user_data);
+
+// Opens (or creates) the database file at `path` with a schema in its JSON form at
+// `schema_version`. When the file has a lower version, `callback(migration, txn, user_data)`
+// (if not NULL) runs inside the upgrading write transaction. Non-additive changes need both a
+// higher version and a callback, otherwise this fails with `SYNCLINE_ERROR_SCHEMA` listing
+// the changes; a callback returning non-zero gives `SYNCLINE_ERROR_CALLBACK` and leaves the
+// file as it was.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_db` is NULL or writable; `callback` is NULL or a
+// valid function, called on this thread before this returns.
+int syncline_database_open_with_migration(const char *path,
+                                          const char *schema_json,
+                                          uint64_t schema_version,
+                                          SynclineMigrationCallback callback,
+                                          void *user_data,
+                                          SynclineDatabase **out_db);
+
+// The schema version the file had, in `*out_version`.
+//
+// # Safety
+// `out_version` is NULL or writable.
+int syncline_migration_old_schema_version(SynclineMigration *migration, uint64_t *out_version);
+
+// The schema the file had, in its JSON form, in `*out_json` (free with
+// `syncline_string_free`).
+//
+// # Safety
+// `out_json` is NULL or writable.
+int syncline_migration_old_schema_json(SynclineMigration *migration, char **out_json);
+
+// Every object of `class_name` as it was under the old schema, in insertion order, as a JSON
+// array of their fields in `*out_json` (free with `syncline_string_free`).
+//
+// # Safety
+// `class_name` is NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_migration_old_objects(SynclineMigration *migration,
+                                   const char *class_name,
+                                   char **out_json);
 
 // The objects of `class_name` matching the Realm Query Language text `rql` (which may end in
 // `SORT(…)`, `DISTINCT(…)`, `LIMIT(…)`), with `$0…$n` taken from `args_json` (a JSON array,

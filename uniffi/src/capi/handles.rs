@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::{CResult, Failure};
 use crate::database::Database;
+use crate::migration::Migration;
 use crate::observe::ObserverHandle;
 use crate::transaction::WriteTransaction;
 
@@ -24,7 +25,13 @@ pub struct SynclineTransaction {
     _key: u8,
 }
 
+/// A migration in progress, given to a `SynclineMigrationCallback` for the call only.
+pub struct SynclineMigration {
+    _key: u8,
+}
+
 pub(crate) enum Entry {
+    Migration(Arc<Migration>),
     Database(Arc<Database>),
     Transaction(Arc<WriteTransaction>),
     Observer(Arc<ObserverHandle>),
@@ -165,4 +172,33 @@ pub(crate) fn free_observer(handle: *mut SynclineObserver) -> CResult<Arc<Observ
     // SAFETY: as in `free_database`.
     drop(unsafe { Box::from_raw(handle) });
     Ok(observer)
+}
+
+pub(crate) fn new_migration(migration: Arc<Migration>) -> *mut SynclineMigration {
+    register(
+        || SynclineMigration { _key: 0 },
+        Entry::Migration(migration),
+    )
+}
+
+pub(crate) fn migration(handle: *const SynclineMigration) -> CResult<Arc<Migration>> {
+    with_registry(|map| match map.get(&(handle as usize)) {
+        Some(Entry::Migration(migration)) => Ok(migration.clone()),
+        _ => Err(invalid("migration", handle as usize)),
+    })
+}
+
+/// Removes a migration handle (when its callback has returned).
+pub(crate) fn free_migration(handle: *mut SynclineMigration) -> CResult<Arc<Migration>> {
+    let migration = with_registry(|map| match map.remove(&(handle as usize)) {
+        Some(Entry::Migration(migration)) => Ok(migration),
+        Some(other) => {
+            map.insert(handle as usize, other);
+            Err(invalid("migration", handle as usize))
+        }
+        None => Err(invalid("migration", handle as usize)),
+    })?;
+    // SAFETY: as in `free_database`.
+    drop(unsafe { Box::from_raw(handle) });
+    Ok(migration)
 }

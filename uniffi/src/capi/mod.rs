@@ -16,6 +16,7 @@
 mod database;
 mod handles;
 mod json;
+mod migration;
 mod observe;
 mod transaction;
 
@@ -26,7 +27,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::SynclineError;
 
 pub use database::*;
-pub use handles::{SynclineDatabase, SynclineObserver, SynclineTransaction};
+pub use handles::{SynclineDatabase, SynclineMigration, SynclineObserver, SynclineTransaction};
+pub use migration::*;
 pub use observe::*;
 pub use transaction::*;
 
