@@ -27,6 +27,13 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(|e| classify(path, e))?;
     conn.set_prepared_statement_cache_capacity(256);
+    // Plans must not depend on bound values: otherwise SQLite re-prepares a cached query each
+    // time a parameter it looked at gets a new value.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map_err(|e| classify(path, e))?;
     // `sl_fold(text)`: the case folding of Realm's `[c]`, so case-insensitive comparisons run
     // in SQL with exactly the evaluator's meaning.
     conn.create_scalar_function(
