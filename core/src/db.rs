@@ -1225,7 +1225,7 @@ impl WriteTransaction {
             }
         };
         store.clear_tombstone(&self.ctx, schema, &pk)?;
-        self.record_create(cat.class(class)?, row, &pk, &doc)?;
+        self.record_create(cat.class(class)?, row, &pk, doc)?;
         self.note(class, pk.clone(), ObjectChangeKind::Created);
         Ok(pk)
     }
@@ -1235,12 +1235,13 @@ impl WriteTransaction {
         schema: &ObjectSchema,
         row: i64,
         pk: &PrimaryKey,
-        doc: &Document,
+        mut doc: Document,
     ) -> Result<()> {
         if !self.recording || schema.primary_key.is_none() {
             return Ok(());
         }
-        let mut instructions = vec![Instruction::create(schema.name.clone(), pk.clone())];
+        let mut instructions = Vec::with_capacity(schema.properties.len() + 1);
+        instructions.push(Instruction::create(schema.name.clone(), pk.clone()));
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
             conn: self.conn()?,
@@ -1250,17 +1251,22 @@ impl WriteTransaction {
             if schema.primary_key.as_deref() == Some(prop.name.as_str()) {
                 continue;
             }
-            let Some(value) = doc.get(&prop.name).or(prop.default.as_ref()) else {
-                continue;
+            // The document is used up here: its values move into the instructions.
+            let value = match doc.swap_remove(&prop.name) {
+                Some(v) => v,
+                None => match &prop.default {
+                    Some(d) => d.clone(),
+                    None => continue,
+                },
             };
             let at = vec![PathSegment::Property(prop.name.clone())];
             match (storage_of(prop), value) {
                 (Storage::Computed, _) => {}
-                (Storage::Column, v) => instructions.push(Instruction::at(
+                (Storage::Column, value) => instructions.push(Instruction::at(
                     schema.name.clone(),
                     pk.clone(),
                     at,
-                    Operation::Set { value: v.clone() },
+                    Operation::Set { value },
                 )),
                 (Storage::Elements, Value::List(items)) if prop.collection == Collection::List => {
                     for (entry, item) in store
@@ -1275,7 +1281,7 @@ impl WriteTransaction {
                             Operation::ListInsert {
                                 element: entry.id,
                                 position: entry.pos,
-                                value: item.clone(),
+                                value: item,
                             },
                         ));
                     }
@@ -1286,9 +1292,7 @@ impl WriteTransaction {
                             schema.name.clone(),
                             pk.clone(),
                             at.clone(),
-                            Operation::SetAdd {
-                                value: item.clone(),
-                            },
+                            Operation::SetAdd { value: item },
                         ));
                     }
                 }
@@ -1298,10 +1302,7 @@ impl WriteTransaction {
                             schema.name.clone(),
                             pk.clone(),
                             at.clone(),
-                            Operation::DictionarySet {
-                                key: key.clone(),
-                                value: v.clone(),
-                            },
+                            Operation::DictionarySet { key, value: v },
                         ));
                     }
                 }
@@ -1311,10 +1312,7 @@ impl WriteTransaction {
                             schema.name.clone(),
                             pk.clone(),
                             at.clone(),
-                            Operation::DictionarySet {
-                                key: key.clone(),
-                                value: v.clone(),
-                            },
+                            Operation::DictionarySet { key, value: v },
                         ));
                     }
                 }

@@ -750,10 +750,10 @@ impl<'a> Store<'a> {
         }
         let pk_name = class.primary_key.as_deref();
         // The values in the order of `layout::insert_columns`.
-        let mut values = vec![
-            Sql::Integer(ctx.stamp.clock.to_packed()),
-            Sql::Integer(ctx.stamp.replica.to_i64()),
-        ];
+        // Room for the stamp and every column (a mixed property takes two).
+        let mut values = Vec::with_capacity(2 + 2 * class.properties.len());
+        values.push(Sql::Integer(ctx.stamp.clock.to_packed()));
+        values.push(Sql::Integer(ctx.stamp.replica.to_i64()));
         let mut pk_value = None;
         for prop in &class.properties {
             if storage_of(prop) != Storage::Column {

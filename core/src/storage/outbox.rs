@@ -40,6 +40,9 @@ fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
+/// Up to this many distinct names, [`Writer`] finds a name by scanning instead of hashing.
+const SCAN_NAMES: usize = 16;
+
 impl Writer {
     fn uint(&mut self, v: u64) {
         varint(&mut self.body, v);
@@ -55,7 +58,14 @@ impl Writer {
     }
 
     fn name(&mut self, s: &str) {
-        let index = match self.strings.get_index_of(s) {
+        // A changeset names few classes and properties: comparing against a short table is
+        // cheaper than hashing every name.
+        let known = if self.strings.len() <= SCAN_NAMES {
+            self.strings.iter().position(|n| n == s)
+        } else {
+            self.strings.get_index_of(s)
+        };
+        let index = match known {
             Some(i) => i,
             None => self.strings.insert_full(s.to_owned()).0,
         };

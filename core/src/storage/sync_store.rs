@@ -344,25 +344,28 @@ fn unset_after_create<'c>(
         }
         let class = cat.class(&instruction.object.class)?;
         // The create's own sets follow it directly.
-        let written: Vec<&str> = instructions[index + 1..]
+        let run = instructions[index + 1..]
             .iter()
             .take_while(|i| {
                 i.object == instruction.object
                     && i.path.len() == 1
                     && matches!(i.op, Operation::Set { .. })
             })
-            .filter_map(|i| match i.path.first() {
-                Some(PathSegment::Property(p)) => Some(p.as_str()),
-                _ => None,
-            })
-            .collect();
+            .count();
+        let written = &instructions[index + 1..index + 1 + run];
+        let is_written = |name: &str| {
+            written
+                .iter()
+                .any(|i| matches!(i.path.first(), Some(PathSegment::Property(p)) if p == name))
+        };
+        // Allocates only when some property is unset (creates usually set them all).
         let unset: Vec<&str> = class
             .properties
             .iter()
             .filter(|p| storage_of(p) == Storage::Column)
             .filter(|p| class.primary_key.as_deref() != Some(p.name.as_str()))
             .map(|p| p.name.as_str())
-            .filter(|name| !written.contains(name))
+            .filter(|name| !is_written(name))
             .collect();
         if !unset.is_empty() {
             out.push((index, unset));
