@@ -7,6 +7,7 @@
 pub mod capi;
 mod database;
 mod error;
+mod interop;
 mod migration;
 mod observe;
 mod query;
@@ -16,6 +17,11 @@ mod value;
 
 pub use database::{Database, DbObject};
 pub use error::{CallbackError, SynclineError};
+pub use interop::{
+    schema_development_mode_decision, schema_diff, schema_from_json_schema, schema_generate_models,
+    schema_infer, schema_sync_rule_errors, schema_to_json_schema, SchemaChange, SchemaChangeKind,
+    SchemaInference, SchemaMapping,
+};
 pub use migration::{Migration, MigrationHandler};
 pub use observe::{ChangeEvent, ChangeListener, ChangeSet, ObserverHandle};
 pub use query::SortDescriptor;

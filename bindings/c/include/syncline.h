@@ -10,7 +10,8 @@
  * - Strings are UTF-8 and NUL-terminated. Every char* Syncline returns is freed with
  *   syncline_string_free.
  * - Values are canonical Extended JSON (MongoDB Extended JSON v2) text: an object is a JSON
- *   object of its fields; a primary key or query argument is one Extended JSON value, e.g.
+ *   object of its fields (with "$rowKey", the key that addresses it, when its class has no
+ *   primary key); a primary key or query argument is one Extended JSON value, e.g.
  *   1, "abc", {"$oid": "5f1b2c3d4e5f601122334455"}, {"$date": {"$numberLong": "0"}}.
  *   Input is read with the schema's types, so relaxed forms (plain numbers, ISO dates) work
  *   where the property's type says what they are. Output is always canonical.
@@ -187,6 +188,63 @@ int syncline_database_begin_write(SynclineDatabase *db, SynclineTransaction **ou
 // `callback` is a valid function; it is called on this thread before this returns.
 int syncline_database_write(SynclineDatabase *db, SynclineWriteCallback callback, void *user_data);
 
+// Maps a schema in its JSON form to App Services JSON Schemas. `*out_json` is
+// `{"collections": [one JSON Schema per top-level class], "notes": ["what was dropped", …]}`.
+//
+// # Safety
+// `schema_json` is NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_schema_to_json_schema(const char *schema_json, char **out_json);
+
+// Maps App Services JSON Schemas (a JSON array of documents, or one) to a schema.
+// `*out_json` is `{"schema": [the schema's JSON form], "notes": ["what was assumed", …]}`.
+//
+// # Safety
+// `json_schema` is NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_schema_from_json_schema(const char *json_schema, char **out_json);
+
+// Every change from the old schema to the new one (JSON forms). `*out_json` is a JSON array
+// of `{"kind": "additive" | "server-breaking" | "breaking", "class": …, "property": … or
+// null, "description": …}`.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_schema_diff(const char *old_schema_json, const char *new_schema_json, char **out_json);
+
+// Development Mode's decision on a proposed schema: with `development_mode` non-zero,
+// additive changes are accepted and listed in `*out_json` (as `syncline_schema_diff` does);
+// any other change (with it zero: any change) gives `SYNCLINE_ERROR_SCHEMA` listing them.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_schema_development_mode_decision(const char *old_schema_json,
+                                              const char *new_schema_json,
+                                              bool development_mode,
+                                              char **out_json);
+
+// Every problem of a schema and its queryable fields (a JSON array of field names) under
+// Flexible Sync's rules: `*out_json` is a JSON array of messages, empty when it complies.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_schema_sync_rule_errors(const char *schema_json,
+                                     const char *queryable_fields_json,
+                                     char **out_json);
+
+// Infers the schema of `class_name` from Extended JSON samples (one document per line, or a
+// JSON array). `*out_json` is `{"schema": [JSON form], "report": [what was ambiguous],
+// "documents": n}`.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_json` is NULL or writable.
+int syncline_schema_infer(const char *class_name, const char *samples, char **out_json);
+
+// Model code for a schema (JSON form) in `language` (`swift`, `kotlin`, `c`, `typescript`,
+// `python`), in `*out_code`.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `out_code` is NULL or writable.
+int syncline_schema_generate_models(const char *schema_json, const char *language, char **out_code);
+
 // Opens (or creates) the database file at `path` with a schema in its JSON form at
 // `schema_version`. When the file has a lower version, `callback(migration, txn, user_data)`
 // (if not NULL) runs inside the upgrading write transaction. Non-additive changes need both a
@@ -323,6 +381,19 @@ int syncline_transaction_update(SynclineTransaction *txn,
                                 const char *class_name,
                                 const char *pk_json,
                                 const char *fields_json);
+
+// Sets the value at `path` of the object whose primary key is `pk_json`: a property
+// (`title`), a property of an embedded object (`address.street`), a list element (`tags[0]`)
+// or a dictionary entry (`scores['ann']`). `value_json` is Extended JSON read as the type the
+// schema gives that place.
+//
+// # Safety
+// Strings are NULL or NUL-terminated.
+int syncline_transaction_set(SynclineTransaction *txn,
+                             const char *class_name,
+                             const char *pk_json,
+                             const char *path,
+                             const char *value_json);
 
 // Deletes the object whose primary key is `pk_json`. If `out_deleted` is not NULL it
 // receives whether the object existed.

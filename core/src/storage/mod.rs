@@ -65,7 +65,7 @@ pub(crate) mod meta;
 pub(crate) mod objects;
 pub mod order_key;
 pub mod outbox;
-pub(crate) mod path;
+pub mod path;
 pub(crate) mod source;
 pub(crate) mod sql;
 pub(crate) mod sync_store;

@@ -4,7 +4,6 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
 use serde_json::Value as Json;
-use syncline_core::value::document_to_extended_json;
 use syncline_core::{Config, Object, Schema};
 
 use super::handles::{self, SynclineDatabase, SynclineTransaction};
@@ -18,8 +17,8 @@ use crate::transaction::WriteTransaction;
 pub type SynclineWriteCallback =
     Option<unsafe extern "C" fn(txn: *mut SynclineTransaction, user_data: *mut c_void) -> c_int>;
 
-pub(crate) fn object_text(object: &Object) -> String {
-    document_to_extended_json(&object.fields).to_string()
+pub(crate) fn object_text(schema: &Schema, object: &Object) -> String {
+    json::object_json(schema, object).to_string()
 }
 
 fn open_with(
@@ -158,7 +157,7 @@ pub unsafe extern "C" fn syncline_database_get(
         )?;
         let found = core.read(|txn| txn.get(&class_name, &pk))?;
         let out = match found {
-            Some(object) => handles::new_string(object_text(&object))?,
+            Some(object) => handles::new_string(object_text(core.schema(), &object))?,
             None => std::ptr::null_mut(),
         };
         // SAFETY: checked non-NULL; writable per this function's contract.
@@ -188,7 +187,7 @@ pub unsafe extern "C" fn syncline_database_get_many(
             pks.iter()
                 .map(|pk| {
                     Ok(match txn.get(&class_name, pk)? {
-                        Some(object) => document_to_extended_json(&object.fields),
+                        Some(object) => json::object_json(core.schema(), &object),
                         None => Json::Null,
                     })
                 })
@@ -217,7 +216,7 @@ pub unsafe extern "C" fn syncline_database_objects(
         let text = Json::Array(
             objects
                 .iter()
-                .map(|o| document_to_extended_json(&o.fields))
+                .map(|o| json::object_json(core.schema(), o))
                 .collect(),
         )
         .to_string();

@@ -1,8 +1,10 @@
 //! Extended JSON text in and out of the C ABI, read with the schema's types.
 
 use serde_json::Value as Json;
-use syncline_core::value::document_from_extended_json;
-use syncline_core::{Document, PrimaryKey, PropertyType, Schema, Value};
+use syncline_core::value::{document_from_extended_json, ValueHint};
+use syncline_core::{
+    Collection, Document, PathElement, PrimaryKey, Property, PropertyType, Schema, Value,
+};
 
 use super::{CResult, Failure};
 
@@ -69,7 +71,78 @@ pub(crate) fn primary_keys(
         .collect()
 }
 
+/// The name of the field that carries the row key of an object whose class has no primary key
+/// (a `$` name cannot be a property's).
+pub(crate) const ROW_KEY_FIELD: &str = "$rowKey";
+
+/// An object as a JSON object of its fields, plus `"$rowKey"` (the key to address it with)
+/// when its class has no primary key.
+pub(crate) fn object_json(schema: &Schema, object: &syncline_core::Object) -> Json {
+    let mut json = syncline_core::value::document_to_extended_json(&object.fields);
+    let keyless = schema
+        .class(&object.class)
+        .is_some_and(|class| class.primary_key.is_none());
+    if let (true, Json::Object(map)) = (keyless, &mut json) {
+        map.insert(
+            ROW_KEY_FIELD.to_owned(),
+            Value::from(object.pk.clone()).to_extended_json(),
+        );
+    }
+    json
+}
+
 /// A primary key as Extended JSON text.
 pub(crate) fn primary_key_text(pk: PrimaryKey) -> String {
     Value::from(pk).to_extended_json().to_string()
+}
+
+/// The value for `path` in an object of `class_name` (see `WriteTransaction::set`), read from
+/// JSON as the type the schema gives that place: the property itself, or one element of a
+/// list, set or dictionary.
+pub(crate) fn value_at_path(
+    schema: &Schema,
+    class_name: &str,
+    path: &str,
+    json: &Json,
+) -> CResult<Value> {
+    let steps = syncline_core::storage::path::parse(class_name, path)
+        .map_err(syncline_core::Error::from)?;
+    let mut class = class(schema, class_name)?;
+    let mut current: Option<Property> = None;
+    for step in &steps {
+        match step {
+            PathElement::Property(name) => {
+                if let Some(property) = &current {
+                    // Stepping into an embedded or linked object.
+                    let target = property.object_type.as_deref().ok_or_else(|| {
+                        Failure::invalid_argument(format!(
+                            "path '{path}' of class '{class_name}': '{}' has no properties",
+                            property.name
+                        ))
+                    })?;
+                    class = self::class(schema, target)?;
+                }
+                let property = class.property(name).ok_or_else(|| {
+                    Failure::invalid_argument(format!(
+                        "path '{path}': class '{}' has no property '{name}'",
+                        class.name
+                    ))
+                })?;
+                current = Some(property.clone());
+            }
+            PathElement::Index(_) | PathElement::Key(_) => {
+                // One element of the collection: the same type, as a single value.
+                let property = current.as_mut().ok_or_else(|| {
+                    Failure::invalid_argument(format!("path '{path}' starts with an element"))
+                })?;
+                property.collection = Collection::Single;
+            }
+        }
+    }
+    let property = current
+        .ok_or_else(|| Failure::invalid_argument(format!("path '{path}' names no property")))?;
+    Ok(Value::from_extended_json(
+        json,
+        ValueHint::property_in(schema, &property),
+    )?)
 }

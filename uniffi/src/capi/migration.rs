@@ -4,11 +4,10 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use serde_json::Value as Json;
-use syncline_core::value::document_to_extended_json;
 use syncline_core::{Config, Schema};
 
 use super::handles::{self, SynclineDatabase, SynclineMigration, SynclineTransaction};
-use super::{check_out, entry, str_arg, write_out};
+use super::{check_out, entry, json, str_arg, write_out};
 use crate::database::Database;
 use crate::error::SynclineError;
 use crate::migration::core_callback;
@@ -145,10 +144,11 @@ pub unsafe extern "C" fn syncline_migration_old_objects(
         // SAFETY: per this function's contract.
         let class_name = unsafe { str_arg(class_name, "class_name") }?;
         let objects = migration.old_core_objects(class_name)?;
+        let old_schema = migration.old_core_schema()?;
         let text = Json::Array(
             objects
                 .iter()
-                .map(|o| document_to_extended_json(&o.fields))
+                .map(|o| json::object_json(&old_schema, o))
                 .collect(),
         )
         .to_string();

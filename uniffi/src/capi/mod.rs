@@ -9,12 +9,14 @@
 //! - Strings are UTF-8 and NUL-terminated. Every `char*` handed out is freed with
 //!   `syncline_string_free` (a second free is detected and reported).
 //! - Values cross as canonical Extended JSON text (MongoDB's, v2): objects as JSON objects of
-//!   their fields, primary keys and query arguments as Extended JSON values. The schema decides
+//!   their fields (plus `"$rowKey"` for a class without a primary key: the key to pass as its
+//!   `pk_json`), primary keys and query arguments as Extended JSON values. The schema decides
 //!   how each field is read (see docs/adr/0001-c-abi-values-as-extended-json.md).
 //! - No panic crosses: every entry point catches unwinds and reports `SYNCLINE_ERROR_INTERNAL`.
 
 mod database;
 mod handles;
+mod interop;
 mod json;
 mod migration;
 mod observe;
@@ -28,6 +30,7 @@ use crate::error::SynclineError;
 
 pub use database::*;
 pub use handles::{SynclineDatabase, SynclineMigration, SynclineObserver, SynclineTransaction};
+pub use interop::*;
 pub use migration::*;
 pub use observe::*;
 pub use transaction::*;

@@ -130,7 +130,7 @@ pub unsafe extern "C" fn syncline_database_query(
             let mut out = Vec::with_capacity(results.len());
             for pk in &results.keys {
                 if let Some(object) = txn.get(class_name, pk)? {
-                    out.push(document_to_extended_json(&object.fields));
+                    out.push(ejson::object_json(core.schema(), &object));
                 }
             }
             Ok::<_, syncline_core::Error>(out)

@@ -145,6 +145,42 @@ pub unsafe extern "C" fn syncline_transaction_update(
     })
 }
 
+/// Sets the value at `path` of the object whose primary key is `pk_json`: a property
+/// (`title`), a property of an embedded object (`address.street`), a list element (`tags[0]`)
+/// or a dictionary entry (`scores['ann']`). `value_json` is Extended JSON read as the type the
+/// schema gives that place.
+///
+/// # Safety
+/// Strings are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn syncline_transaction_set(
+    txn: *mut SynclineTransaction,
+    class_name: *const c_char,
+    pk_json: *const c_char,
+    path: *const c_char,
+    value_json: *const c_char,
+) -> c_int {
+    entry(|| {
+        let (txn, class_name) = context(txn, class_name)?;
+        let schema = txn.schema();
+        // SAFETY: per this function's contract.
+        let pk_text = unsafe { str_arg(pk_json, "pk_json") }?;
+        // SAFETY: per this function's contract.
+        let path = unsafe { str_arg(path, "path") }?;
+        // SAFETY: per this function's contract.
+        let value_text = unsafe { str_arg(value_json, "value_json") }?;
+        let pk = json::primary_key(schema, &class_name, &json::parse(pk_text, "pk_json")?)?;
+        let value = json::value_at_path(
+            schema,
+            &class_name,
+            path,
+            &json::parse(value_text, "value_json")?,
+        )?;
+        txn.with(|t| Ok(t.set(&class_name, &pk, path, value)?))?;
+        Ok(())
+    })
+}
+
 /// Deletes the object whose primary key is `pk_json`. If `out_deleted` is not NULL it
 /// receives whether the object existed.
 ///
@@ -193,7 +229,7 @@ pub unsafe extern "C" fn syncline_transaction_get(
         let pk = json::primary_key(schema, &class_name, &json::parse(pk_text, "pk_json")?)?;
         let found = txn.with(|t| Ok(t.get(&class_name, &pk)?))?;
         let out = match found {
-            Some(object) => handles::new_string(object_text(&object))?,
+            Some(object) => handles::new_string(object_text(schema, &object))?,
             None => std::ptr::null_mut(),
         };
         // SAFETY: checked non-NULL; writable per this function's contract.
