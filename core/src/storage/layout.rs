@@ -53,6 +53,11 @@ pub struct Catalog {
     prefix: String,
     /// Per class: the INSERT statement for a new row (see [`insert_columns`]).
     insert_sql: std::collections::HashMap<String, String>,
+    /// Per class with a primary key: the SELECT of the row key for a primary key value.
+    row_sql: std::collections::HashMap<String, String>,
+    /// Per class, per single-valued property: the UPDATE of that column by row key (a mixed
+    /// property's tag is `?3`).
+    update_sql: std::collections::HashMap<String, std::collections::HashMap<String, String>>,
 }
 
 /// The columns a new row of `class` is inserted with, in statement order: `_clock`,
@@ -68,6 +73,19 @@ pub fn insert_columns(class: &ObjectSchema) -> Vec<String> {
         }
     }
     cols
+}
+
+/// `UPDATE table SET column = ?1 [, tag = ?3] WHERE _row = ?2`.
+fn update_column_sql(table: &str, prop: &Property) -> String {
+    let column = quote(&prop.name);
+    if prop.ty == PropertyType::Mixed {
+        format!(
+            "UPDATE {table} SET {column} = ?1, {} = ?3 WHERE _row = ?2",
+            quote(&tag_column(&prop.name))
+        )
+    } else {
+        format!("UPDATE {table} SET {column} = ?1 WHERE _row = ?2")
+    }
 }
 
 impl Catalog {
@@ -93,10 +111,46 @@ impl Catalog {
                 (class.name.clone(), sql)
             })
             .collect();
+        // Hot statements are written once here rather than formatted on every call.
+        let mut row_sql = std::collections::HashMap::new();
+        let mut update_sql = std::collections::HashMap::new();
+        for class in &schema.classes {
+            let table = quote(&format!("{prefix}{}", class.name));
+            if let Some(pk) = class.primary_key_property() {
+                row_sql.insert(
+                    class.name.clone(),
+                    format!("SELECT _row FROM {table} WHERE {} = ?1", quote(&pk.name)),
+                );
+            }
+            let updates = class
+                .properties
+                .iter()
+                .filter(|p| storage_of(p) == Storage::Column)
+                .map(|p| (p.name.clone(), update_column_sql(&table, p)))
+                .collect();
+            update_sql.insert(class.name.clone(), updates);
+        }
         Catalog {
             schema,
             prefix: prefix.to_owned(),
             insert_sql,
+            row_sql,
+            update_sql,
+        }
+    }
+
+    /// The SELECT of the row key of the object of `class` with a given primary key value
+    /// (`?1`), if `class` has a primary key.
+    pub fn row_sql(&self, class: &str) -> Option<&str> {
+        self.row_sql.get(class).map(String::as_str)
+    }
+
+    /// The UPDATE of single-valued property `prop` of a row of `class`: the value is `?1`,
+    /// the row key `?2`, a mixed property's tag `?3`.
+    pub fn update_sql(&self, class: &str, prop: &Property) -> std::borrow::Cow<'_, str> {
+        match self.update_sql.get(class).and_then(|m| m.get(&prop.name)) {
+            Some(sql) => sql.as_str().into(),
+            None => update_column_sql(&self.table(class), prop).into(),
         }
     }
 

@@ -173,7 +173,8 @@ impl<'a> Store<'a> {
 
     /// The row of the object of `class` with primary key `pk`, if it exists.
     pub fn row_of(&self, class: &ObjectSchema, pk: &PrimaryKey) -> Result<Option<i64>> {
-        let table = self.cat.table(&class.name);
+        // Formatted only off the hot path (a class's primary key lookup is precomputed).
+        let table = || self.cat.table(&class.name);
         let Some(pk_prop) = class.primary_key_property() else {
             let PrimaryKey::Int(row) = pk else {
                 return Err(StorageError::TypeMismatch {
@@ -185,27 +186,35 @@ impl<'a> Store<'a> {
             };
             return Ok(self
                 .conn
-                .prepare_cached(&format!("SELECT _row FROM {table} WHERE _row = ?1"))?
+                .prepare_cached(&format!("SELECT _row FROM {} WHERE _row = ?1", table()))?
                 .query_row([row], |r| r.get(0))
                 .optional()?);
         };
-        let col = quote(&pk_prop.name);
+        let col = || quote(&pk_prop.name);
         if *pk == PrimaryKey::Null {
             if !pk_prop.optional {
                 return Ok(None);
             }
             return Ok(self
                 .conn
-                .prepare_cached(&format!("SELECT _row FROM {table} WHERE {col} IS NULL"))?
+                .prepare_cached(&format!(
+                    "SELECT _row FROM {} WHERE {} IS NULL",
+                    table(),
+                    col()
+                ))?
                 .query_row([], |r| r.get(0))
                 .optional()?);
         }
         let value = Value::from(pk.clone());
         let sql = encode_scalar(pk_prop.ty, &value)
             .map_err(|expected| mismatch(class, pk_prop, expected, &value))?;
+        let select = match self.cat.row_sql(&class.name) {
+            Some(select) => std::borrow::Cow::Borrowed(select),
+            None => format!("SELECT _row FROM {} WHERE {} = ?1", table(), col()).into(),
+        };
         Ok(self
             .conn
-            .prepare_cached(&format!("SELECT _row FROM {table} WHERE {col} = ?1"))?
+            .prepare_cached(&select)?
             .query_row([sql], |r| r.get(0))
             .optional()?)
     }
@@ -1370,19 +1379,13 @@ impl<'a> Store<'a> {
             (None, _) => return Err(not_found()),
             (Some(_), _) => self.row_of(class, pk)?.ok_or_else(not_found)?,
         };
-        let table = self.cat.table(&class.name);
-        let column = quote(&prop.name);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&self.cat.update_sql(&class.name, prop))?;
         let changed = if prop.ty == PropertyType::Mixed {
-            self.conn
-                .prepare_cached(&format!(
-                    "UPDATE {table} SET {column} = ?1, {} = ?3 WHERE _row = ?2",
-                    quote(&tag_column(&prop.name))
-                ))?
-                .execute(params![sql, row, tag])?
+            stmt.execute(params![sql, row, tag])?
         } else {
-            self.conn
-                .prepare_cached(&format!("UPDATE {table} SET {column} = ?1 WHERE _row = ?2"))?
-                .execute(params![sql, row])?
+            stmt.execute(params![sql, row])?
         };
         if changed == 0 {
             return Err(not_found());
