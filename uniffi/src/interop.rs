@@ -228,3 +228,29 @@ pub fn schema_infer(class_name: String, samples: String) -> Result<SchemaInferen
 pub fn schema_generate_models(schema_json: String, language: String) -> Result<String> {
     generate(&schema_json, &language)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEOPLE: &str = r#"[{"name": "Person", "primaryKey": "_id", "properties": {
+        "_id": "objectId", "name": "string", "tags": "string[]"}}]"#;
+
+    #[test]
+    fn json_schema_round_trips_without_changes() {
+        let mapping = schema_to_json_schema(PEOPLE.into()).expect("to JSON Schema");
+        let back = schema_from_json_schema(mapping.json).expect("from JSON Schema");
+        assert_eq!(schema_diff(PEOPLE.into(), back.json).expect("diff"), vec![]);
+    }
+
+    #[test]
+    fn bad_input_is_an_error_naming_it() {
+        let err = schema_generate_models(PEOPLE.into(), "cobol".into()).expect_err("language");
+        assert!(matches!(&err, SynclineError::Schema { message } if message.contains("cobol")));
+        let err = schema_from_json_schema("{".into()).expect_err("not JSON");
+        assert!(
+            matches!(&err, SynclineError::InvalidArgument { .. }),
+            "{err:?}"
+        );
+    }
+}

@@ -146,3 +146,63 @@ pub(crate) fn value_at_path(
         ValueHint::property_in(schema, &property),
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = r#"[{"name": "Person", "primaryKey": "_id", "properties": {
+        "_id": "int", "visits": "date[]", "scores": "int{}",
+        "address": {"type": "object", "objectType": "Address", "optional": true}}},
+      {"name": "Address", "embedded": true, "properties": {"number": "int"}},
+      {"name": "Note", "properties": {"text": "string"}}]"#;
+
+    fn schema() -> Schema {
+        Schema::from_json_str(SCHEMA).expect("valid schema")
+    }
+
+    #[test]
+    fn a_path_reads_the_value_as_its_place_s_type() {
+        let schema = schema();
+        let at = |path: &str, json: Json| value_at_path(&schema, "Person", path, &json);
+        assert_eq!(
+            at("address.number", serde_json::json!(4)).expect("embedded int"),
+            Value::Int(4)
+        );
+        assert_eq!(
+            at("scores['a']", serde_json::json!(7)).expect("dictionary entry"),
+            Value::Int(7)
+        );
+        let date = at(
+            "visits[0]",
+            serde_json::json!({"$date": "2024-01-01T00:00:00Z"}),
+        );
+        assert!(matches!(date, Ok(Value::Date(_))), "{date:?}");
+        let err = at("address.floor", serde_json::json!(1)).expect_err("unknown property");
+        assert!(format!("{err:?}").contains("floor"), "{err:?}");
+        let err = at("visits.x", serde_json::json!(1)).expect_err("a date has no properties");
+        assert!(format!("{err:?}").contains("visits"), "{err:?}");
+    }
+
+    #[test]
+    fn only_objects_without_a_primary_key_carry_their_row_key() {
+        let schema = schema();
+        let mut fields = Document::new();
+        fields.insert("text".into(), Value::String("hi".into()));
+        let note = syncline_core::Object {
+            class: "Note".into(),
+            pk: PrimaryKey::Int(3),
+            fields: fields.clone(),
+        };
+        assert_eq!(
+            object_json(&schema, &note)[ROW_KEY_FIELD],
+            serde_json::json!({"$numberLong": "3"})
+        );
+        let person = syncline_core::Object {
+            class: "Person".into(),
+            pk: PrimaryKey::Int(3),
+            fields,
+        };
+        assert!(object_json(&schema, &person).get(ROW_KEY_FIELD).is_none());
+    }
+}
