@@ -13,8 +13,9 @@
  *   object of its fields (with "$rowKey", the key that addresses it, when its class has no
  *   primary key); a primary key or query argument is one Extended JSON value, e.g.
  *   1, "abc", {"$oid": "5f1b2c3d4e5f601122334455"}, {"$date": {"$numberLong": "0"}}.
- *   Input is read with the schema's types, so relaxed forms (plain numbers, ISO dates) work
- *   where the property's type says what they are. Output is always canonical.
+ *   Input is read with the schema's types, so relaxed forms (plain numbers, ISO date strings)
+ *   work for single-valued properties whose type says what they are; elements of lists, sets
+ *   and dictionaries need the canonical form ({"$date": ...}). Output is always canonical.
  * - Callbacks receive the void* user_data given with them, on the thread that caused them.
  */
 
