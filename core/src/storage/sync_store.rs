@@ -947,6 +947,33 @@ impl<'a> SqliteMergeStore<'a> {
         }
     }
 
+    /// Masks (as `mask_row` does) the embedded object that `prop` of `row` holds — at `step`
+    /// inside a list or dictionary, or the property itself when `step` is `None` — if any.
+    #[allow(clippy::too_many_arguments)]
+    fn mask_embedded_child(
+        &mut self,
+        object: &Link,
+        class: &ObjectSchema,
+        row: i64,
+        prop: &Property,
+        at: &[PathSegment],
+        step: Option<PathSegment>,
+        up_to: Stamp,
+    ) -> Result<()> {
+        let Some(child) = self.child_row(class, row, prop, step.as_ref())? else {
+            return Ok(());
+        };
+        let child_class = self
+            .store
+            .cat
+            .class(prop.object_type.as_deref().unwrap_or_default())?;
+        let child_path = match step {
+            Some(step) => with(at, step),
+            None => at.to_vec(),
+        };
+        self.mask_row(object, child_class, child, &child_path, up_to)
+    }
+
     /// Resets what is inside the object at `row` (reached by `prefix`) and stamped at or
     /// before `up_to`.
     fn mask_row(
@@ -983,12 +1010,8 @@ impl<'a> SqliteMergeStore<'a> {
                                 self.store
                                     .set_property(&never, class, prop, row, &Value::Null)?;
                             }
-                        } else if let Some(child) = self.child_row(class, row, prop, None)? {
-                            let child_class = self
-                                .store
-                                .cat
-                                .class(prop.object_type.as_deref().unwrap_or_default())?;
-                            self.mask_row(object, child_class, child, &at, up_to)?;
+                        } else {
+                            self.mask_embedded_child(object, class, row, prop, &at, None, up_to)?;
                         }
                     } else if written <= up_to && written != Stamp::MIN {
                         self.store
@@ -1002,21 +1025,15 @@ impl<'a> SqliteMergeStore<'a> {
                                 self.drop_element(object, &at, entry.id)?;
                             } else if self.store.cat.is_embedded_link(prop) {
                                 let step = PathSegment::Element(entry.id);
-                                if let Some(child) =
-                                    self.child_row(class, row, prop, Some(&step))?
-                                {
-                                    let child_class = self
-                                        .store
-                                        .cat
-                                        .class(prop.object_type.as_deref().unwrap_or_default())?;
-                                    self.mask_row(
-                                        object,
-                                        child_class,
-                                        child,
-                                        &with(&at, step),
-                                        up_to,
-                                    )?;
-                                }
+                                self.mask_embedded_child(
+                                    object,
+                                    class,
+                                    row,
+                                    prop,
+                                    &at,
+                                    Some(step),
+                                    up_to,
+                                )?;
                             }
                         }
                     }
@@ -1046,21 +1063,15 @@ impl<'a> SqliteMergeStore<'a> {
                                 self.store.dict_remove(&never, class, prop, row, &key)?;
                             } else if self.store.cat.is_embedded_link(prop) {
                                 let step = PathSegment::Key(key.clone());
-                                if let Some(child) =
-                                    self.child_row(class, row, prop, Some(&step))?
-                                {
-                                    let child_class = self
-                                        .store
-                                        .cat
-                                        .class(prop.object_type.as_deref().unwrap_or_default())?;
-                                    self.mask_row(
-                                        object,
-                                        child_class,
-                                        child,
-                                        &with(&at, step),
-                                        up_to,
-                                    )?;
-                                }
+                                self.mask_embedded_child(
+                                    object,
+                                    class,
+                                    row,
+                                    prop,
+                                    &at,
+                                    Some(step),
+                                    up_to,
+                                )?;
                             }
                         }
                     }
