@@ -500,6 +500,7 @@ impl Database {
             info: CommitInfo::default(),
             collecting: !lock(&self.inner.hooks).1.is_empty(),
             recording: self.inner.outbox,
+            ingested: Vec::new(),
         };
         txn.conn()?
             .execute_batch("BEGIN IMMEDIATE")
@@ -586,8 +587,11 @@ impl Database {
     /// Applies a changeset received from another replica by the merge rules of the sync
     /// contract (see [`crate::sync::merge`]), in one write transaction, without touching the
     /// outbox. Returns `false` when the changeset was applied before (nothing changes), or is
-    /// one of this replica's own. The local clock moves past the changeset's.
+    /// one of this replica's own. The local clock moves past the changeset's. A changeset from
+    /// another replica that carries an object of an asymmetric class is refused whole (a
+    /// server never sends those down).
     pub fn apply_remote_changeset(&self, changeset: &Changeset) -> Result<bool> {
+        asymmetric::refuse_asymmetric_remote(&self.inner.catalog, self.inner.replica, changeset)?;
         let mut txn = self.begin_write()?;
         txn.recording = false;
         let applied = crate::storage::sync_store::apply_remote(
@@ -932,17 +936,28 @@ macro_rules! read_methods {
 
         /// Runs a bound query (see [`crate::query`]) and returns the matches in order.
         pub fn query_bound(&self, query: &BoundQuery) -> Result<Results> {
+            refuse_asymmetric(
+                &self.db.inner.catalog,
+                &query.class,
+                "its objects cannot be queried",
+            )?;
             run_query(&self.store()?, query)
         }
 
         /// Counts a bound query's matches.
         pub fn count_bound(&self, query: &BoundQuery) -> Result<usize> {
+            refuse_asymmetric(
+                &self.db.inner.catalog,
+                &query.class,
+                "its objects cannot be queried",
+            )?;
             count_query(&self.store()?, query)
         }
 
         /// The object of `class` with primary key `pk` (its row key for a class without a
         /// primary key), if it exists.
         pub fn get(&self, class: &str, pk: &PrimaryKey) -> Result<Option<Object>> {
+            refuse_asymmetric(&self.db.inner.catalog, class, "its objects cannot be read")?;
             let store = self.store()?;
             let schema = store.cat.class(class)?;
             if schema.embedded {
@@ -960,6 +975,7 @@ macro_rules! read_methods {
 
         /// Every object of `class`, in insertion order.
         pub fn objects(&self, class: &str) -> Result<Vec<Object>> {
+            refuse_asymmetric(&self.db.inner.catalog, class, "its objects cannot be read")?;
             let store = self.store()?;
             let schema = store.cat.class(class)?;
             if schema.embedded {
@@ -978,6 +994,7 @@ macro_rules! read_methods {
 
         /// The value at `path` (e.g. `address.street`, `items[2].name`) of an object.
         pub fn get_value(&self, class: &str, pk: &PrimaryKey, path: &str) -> Result<Value> {
+            refuse_asymmetric(&self.db.inner.catalog, class, "its objects cannot be read")?;
             let store = self.store()?;
             let (schema, row) = top_level(&store, class, pk)?;
             let steps = path::parse(class, path)?;
@@ -1125,6 +1142,9 @@ pub struct WriteTransaction {
     /// Whether commit hooks are registered (otherwise no CommitInfo is collected).
     collecting: bool,
     recording: bool,
+    /// Objects of asymmetric classes created in this transaction: (class, row), removed at
+    /// commit once their changeset is recorded (see `asymmetric`).
+    ingested: Vec<(String, i64)>,
 }
 
 impl std::fmt::Debug for WriteTransaction {
@@ -1211,6 +1231,9 @@ impl WriteTransaction {
         let schema = store.cat.class(class)?;
         if schema.embedded {
             return Err(embedded_class(class));
+        }
+        if schema.asymmetric {
+            return self.create_asymmetric(class, doc);
         }
         let row = store.insert_row(&self.ctx, schema, &doc)?;
         let pk = match schema.primary_key_property() {
@@ -1326,6 +1349,11 @@ impl WriteTransaction {
     /// Creates the object, or, when an object with the same primary key exists, sets the
     /// properties given in `doc` on it (others keep their values). Returns the primary key.
     pub fn upsert(&mut self, class: &str, doc: Document) -> Result<PrimaryKey> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be upserted (each create is a new object; use create)",
+        )?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
             conn: self.conn()?,
@@ -1358,6 +1386,11 @@ impl WriteTransaction {
     /// (`address.street`, `items[2].name`), a list element (`tags[0]`) or a dictionary entry
     /// (`scores['ann']`). A whole collection or embedded object is replaced by the value given.
     pub fn set(&mut self, class: &str, pk: &PrimaryKey, path: &str, value: Value) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         self.set_path(class, pk, &steps, value)
     }
@@ -1375,6 +1408,7 @@ impl WriteTransaction {
             conn: self.conn()?,
             cat: &cat,
         };
+        refuse_asymmetric(&cat, class, "its objects cannot be updated")?;
         // The common case, one scalar/link column of a top-level object: one UPDATE finds and
         // changes the row.
         if let [PathElement::Property(name)] = steps {
@@ -1527,6 +1561,11 @@ impl WriteTransaction {
         path: &str,
         delta: i64,
     ) -> Result<i64> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1622,6 +1661,11 @@ impl WriteTransaction {
         index: usize,
         value: Value,
     ) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1661,6 +1705,11 @@ impl WriteTransaction {
         path: &str,
         value: Value,
     ) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let len = match self.get_value(class, pk, path)? {
             Value::List(items) => items.len(),
             _ => 0,
@@ -1676,6 +1725,11 @@ impl WriteTransaction {
         path: &str,
         index: usize,
     ) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1705,6 +1759,11 @@ impl WriteTransaction {
         from: usize,
         to: usize,
     ) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1736,6 +1795,11 @@ impl WriteTransaction {
         path: &str,
         value: Value,
     ) -> Result<bool> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1766,6 +1830,11 @@ impl WriteTransaction {
         path: &str,
         value: Value,
     ) -> Result<bool> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1797,6 +1866,11 @@ impl WriteTransaction {
         key: &str,
         value: Value,
     ) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1841,6 +1915,11 @@ impl WriteTransaction {
         path: &str,
         key: &str,
     ) -> Result<bool> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1873,6 +1952,11 @@ impl WriteTransaction {
 
     /// Removes every element of the list, set or dictionary at `path`.
     pub fn clear(&mut self, class: &str, pk: &PrimaryKey, path: &str) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
         let steps = path::parse(class, path)?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
@@ -1900,6 +1984,11 @@ impl WriteTransaction {
     /// Deletes the object (its embedded objects go with it; links to it become null or are
     /// removed from lists and sets). Returns whether it existed.
     pub fn delete(&mut self, class: &str, pk: &PrimaryKey) -> Result<bool> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be deleted",
+        )?;
         let cat = Arc::clone(&self.db.inner.catalog);
         let store = Store {
             conn: self.conn()?,
@@ -1978,6 +2067,7 @@ impl WriteTransaction {
                 .and_then(|mut s| s.execute([bytes]))
                 .map_err(StorageError::from)?;
         }
+        self.discard_ingested(conn)?;
         if !info.is_empty() || !self.changeset.instructions.is_empty() {
             meta::set_meta(conn, "clock", self.ctx.stamp.clock.to_packed())?;
         }
@@ -2007,6 +2097,9 @@ fn first_property(steps: &[PathElement]) -> String {
 pub fn describe_pk(pk: &PrimaryKey) -> String {
     pk_display(pk)
 }
+
+mod asymmetric;
+use asymmetric::refuse_asymmetric;
 
 #[cfg(test)]
 mod query_tests;

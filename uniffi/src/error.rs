@@ -55,6 +55,13 @@ pub enum SynclineError {
         /// What SQLite or the file system reported.
         message: String,
     },
+    /// The class is asymmetric (insert-only): its objects can only be created (they go to the
+    /// sync outbox and are not kept locally), never read, queried, observed, updated or deleted.
+    #[error("{message}")]
+    Asymmetric {
+        /// Which class and what was attempted.
+        message: String,
+    },
     /// Application code called back by Syncline (a write block) failed.
     #[error("{message}")]
     Callback {
@@ -94,6 +101,7 @@ impl From<CoreError> for SynclineError {
                 | StorageError::MigrationRequired { .. }
                 | StorageError::NewerSchemaVersion { .. } => SynclineError::Schema { message },
                 StorageError::ObjectNotFound { .. } => SynclineError::NotFound { message },
+                StorageError::AsymmetricClass { .. } => SynclineError::Asymmetric { message },
                 StorageError::DuplicatePrimaryKey { .. } | StorageError::DanglingLink { .. } => {
                     SynclineError::Conflict { message }
                 }

@@ -63,6 +63,10 @@
 // A bug in Syncline (a caught panic); the message says where.
 #define SYNCLINE_ERROR_INTERNAL 10
 
+// The class is asymmetric (insert-only): its objects can be created, never read, queried,
+// observed, updated or deleted.
+#define SYNCLINE_ERROR_ASYMMETRIC 11
+
 // An open database (`syncline_database_open`); free with `syncline_database_free`.
 typedef struct SynclineDatabase SynclineDatabase;
 

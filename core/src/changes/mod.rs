@@ -71,6 +71,7 @@ use std::sync::Arc;
 use crate::db::{Database, Object};
 use crate::error::Result;
 use crate::query::BoundQuery;
+use crate::storage::StorageError;
 use crate::value::{PrimaryKey, Value};
 
 use observer::{Observer, Target};
@@ -179,7 +180,8 @@ impl Database {
     /// [`ChangeEvent::ResultsInitial`], then [`ChangeEvent::ResultsChanged`] after each commit
     /// that changed the results (see [`crate::changes`] for what counts).
     ///
-    /// An invalid query, or one that fails on the current data, is an error here.
+    /// An invalid query, one on an asymmetric class, or one that fails on the current data, is
+    /// an error here.
     pub fn observe_query(
         &self,
         class: &str,
@@ -197,6 +199,7 @@ impl Database {
         query: BoundQuery,
         callback: impl Fn(&ChangeEvent) + Send + Sync + 'static,
     ) -> Result<ObserverHandle> {
+        refuse_asymmetric(self, &query.class)?;
         let observer = Observer::start(self, Target::query(query), Arc::new(callback))?;
         Ok(ObserverHandle { observer })
     }
@@ -206,15 +209,28 @@ impl Database {
     /// [`ChangeEvent::ObjectChanged`] with the changed property names after each commit that
     /// changed it, and [`ChangeEvent::ObjectDeleted`] when it is deleted.
     ///
-    /// An unknown or embedded class, or a missing object, is an error here.
+    /// An unknown, embedded or asymmetric class, or a missing object, is an error here.
     pub fn observe_object(
         &self,
         class: &str,
         pk: &PrimaryKey,
         callback: impl Fn(&ChangeEvent) + Send + Sync + 'static,
     ) -> Result<ObserverHandle> {
+        refuse_asymmetric(self, class)?;
         let target = Target::object(class, pk.clone());
         let observer = Observer::start(self, target, Arc::new(callback))?;
         Ok(ObserverHandle { observer })
+    }
+}
+
+/// Asymmetric objects are not kept locally: there is nothing to observe.
+fn refuse_asymmetric(db: &Database, class: &str) -> Result<()> {
+    match db.schema().class(class) {
+        Some(schema) if schema.asymmetric => Err(StorageError::AsymmetricClass {
+            class: class.to_owned(),
+            reason: "its objects cannot be observed".into(),
+        }
+        .into()),
+        _ => Ok(()),
     }
 }

@@ -236,6 +236,13 @@ pub fn check(schema: &Schema) -> Result<()> {
         if !tables.insert(class.name.clone()) {
             return Err(invalid("the class is declared twice".into()));
         }
+        if class.asymmetric && class.primary_key.is_none() {
+            return Err(invalid(
+                "an asymmetric class needs a primary key: its objects exist only on the server, \
+                 which tells them apart by it"
+                    .into(),
+            ));
+        }
         let mut columns: std::collections::HashSet<String> =
             ["_row", "_clock", "_replica"].map(String::from).into();
         for prop in &class.properties {

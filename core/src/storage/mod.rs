@@ -230,6 +230,16 @@ pub enum StorageError {
         /// Why not.
         reason: String,
     },
+    /// An operation that an asymmetric (insert-only) class does not support: its objects are
+    /// created, uploaded through the sync outbox and not kept locally, so they cannot be read,
+    /// queried, observed, updated, upserted or deleted.
+    #[error("class '{class}' is asymmetric (insert-only: its objects go to the sync outbox and are not kept locally): {reason}")]
+    AsymmetricClass {
+        /// The asymmetric class.
+        class: String,
+        /// What was attempted and why it cannot be done.
+        reason: String,
+    },
     /// A write transaction is already open on this thread (nested writes would deadlock).
     #[error("a write transaction is already open on this thread; use that transaction")]
     NestedWrite,

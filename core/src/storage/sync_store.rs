@@ -2256,6 +2256,33 @@ impl SqliteMergeStore<'_> {
     }
 }
 
+/// Forgets every piece of merge state kept for `objects` (objects that are not kept locally:
+/// asymmetric objects, removed at the end of the transaction that created them).
+pub(crate) fn forget_objects(conn: &Connection, objects: &[Link]) -> Result<()> {
+    let exists: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '__syncline_sync_ghosts')",
+        )
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(StorageError::from)?;
+    if !exists || objects.is_empty() {
+        return Ok(());
+    }
+    let tables = PATH_TABLES
+        .iter()
+        .chain(&["__syncline_sync_objects", "__syncline_sync_ghosts"]);
+    for table in tables {
+        let mut stmt = conn
+            .prepare_cached(&format!("DELETE FROM {table} WHERE class = ?1 AND pk = ?2"))
+            .map_err(sql_err)?;
+        for object in objects {
+            stmt.execute(params![object.class, pk_key(&object.pk)])
+                .map_err(sql_err)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test

@@ -59,6 +59,10 @@ pub const SYNCLINE_ERROR_INVALID_HANDLE: c_int = 9;
 /// A bug in Syncline (a caught panic); the message says where.
 pub const SYNCLINE_ERROR_INTERNAL: c_int = 10;
 
+/// The class is asymmetric (insert-only): its objects can be created, never read, queried,
+/// observed, updated or deleted.
+pub const SYNCLINE_ERROR_ASYMMETRIC: c_int = 11;
+
 /// Why a C call failed: a layer error, or a problem only the C ABI has.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -102,6 +106,7 @@ impl Failure {
                     SynclineError::Closed { .. } => SYNCLINE_ERROR_CLOSED,
                     SynclineError::Storage { .. } => SYNCLINE_ERROR_STORAGE,
                     SynclineError::Callback { .. } => SYNCLINE_ERROR_CALLBACK,
+                    SynclineError::Asymmetric { .. } => SYNCLINE_ERROR_ASYMMETRIC,
                 };
                 (code, error.to_string())
             }
