@@ -1,4 +1,4 @@
-//! Runs every case of `shared/conformance/rql_cases.json` through the parser, the binder and
+//! Runs every case of `shared/conformance/rql_cases.json` and `tests/fixtures/rql_extra_cases.json` through the parser, the binder and
 //! the in-memory evaluator over a `MemoryStore`, and lists every case that fails.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,7 +9,7 @@ use syncline_core::query::{BoundQuery, Query};
 
 #[test]
 fn rql_conformance_in_memory() {
-    let suites = common::load_rql_suites();
+    let suites = common::load_all_rql_suites();
     let mut failures = Vec::new();
     let mut total = 0;
     for suite in &suites {

@@ -1,4 +1,4 @@
-//! Runs every case of `shared/conformance/rql_cases.json` through `Database` (SQLite storage,
+//! Runs every case of `shared/conformance/rql_cases.json` and `tests/fixtures/rql_extra_cases.json` through `Database` (SQLite storage,
 //! the SQL compiler and the residual evaluator), lists every case that fails, and prints how
 //! many cases SQL answered alone.
 
@@ -44,7 +44,7 @@ fn load(suite: &common::Suite) -> Result<Database, Error> {
 
 #[test]
 fn rql_conformance_on_sqlite() {
-    let suites = common::load_rql_suites();
+    let suites = common::load_all_rql_suites();
     let mut failures = Vec::new();
     let mut total = 0;
     let mut in_sql = 0;

@@ -94,7 +94,9 @@ fn predicate_classes(p: &Predicate, out: &mut HashSet<String>) {
             expr_classes(&c.left, out);
             expr_classes(&c.right, out);
         }
-        Predicate::FullText { path, .. } => path_classes(path, out),
+        Predicate::FullText { path, .. } | Predicate::GeoWithin { path, .. } => {
+            path_classes(path, out)
+        }
     }
 }
 
@@ -147,7 +149,8 @@ fn steps_classes(steps: &[Step], out: &mut HashSet<String>) {
             | Step::Keys
             | Step::Values
             | Step::Length
-            | Step::Type => {}
+            | Step::Type
+            | Step::Nested(_) => {}
         }
     }
 }

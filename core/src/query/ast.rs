@@ -46,6 +46,76 @@ pub enum Predicate {
     Not(Box<Predicate>, Span),
     /// A comparison.
     Compare(Box<Comparison>),
+    /// `[quantifier] path GEOWITHIN shape`.
+    GeoWithin(Box<GeoWithin>),
+}
+
+/// `[ANY|ALL|NONE] path GEOWITHIN geoBox(…) | geoPolygon(…) | geoCircle(…) | $n`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoWithin {
+    /// `ANY`/`SOME`, `ALL` or `NONE` before the path.
+    pub quantifier: Option<(Quantifier, Span)>,
+    /// The key path to the point objects.
+    pub left: Expr,
+    /// Where `GEOWITHIN` is.
+    pub op_span: Span,
+    /// The region.
+    pub shape: GeoShapeExpr,
+}
+
+/// A geospatial region as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GeoShapeExpr {
+    /// `geoCircle([lon, lat], radius)`, radius in radians.
+    Circle {
+        /// The center.
+        center: GeoPointExpr,
+        /// The radius (a number or an argument).
+        radius: Expr,
+        /// The whole shape.
+        span: Span,
+    },
+    /// `geoBox([lon, lat], [lon, lat])`: bottom-left and top-right corners.
+    Box {
+        /// The bottom-left corner.
+        bottom_left: GeoPointExpr,
+        /// The top-right corner.
+        top_right: GeoPointExpr,
+        /// The whole shape.
+        span: Span,
+    },
+    /// `geoPolygon({[lon, lat], …}, {…hole…}, …)`: the outer ring, then holes.
+    Polygon {
+        /// The rings, the outer one first.
+        rings: Vec<(Vec<GeoPointExpr>, Span)>,
+        /// The whole shape.
+        span: Span,
+    },
+    /// `$n`: a shape given as an argument.
+    Argument(usize, Span),
+}
+
+impl GeoShapeExpr {
+    /// The text range of the shape.
+    pub fn span(&self) -> Span {
+        match self {
+            GeoShapeExpr::Circle { span, .. }
+            | GeoShapeExpr::Box { span, .. }
+            | GeoShapeExpr::Polygon { span, .. }
+            | GeoShapeExpr::Argument(_, span) => *span,
+        }
+    }
+}
+
+/// `[longitude, latitude]` (an optional third number, the altitude, is accepted and ignored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoPointExpr {
+    /// The longitude (a number or an argument).
+    pub longitude: Expr,
+    /// The latitude (a number or an argument).
+    pub latitude: Expr,
+    /// The point's text.
+    pub span: Span,
 }
 
 /// `[quantifier] left op[c] right`.

@@ -3,8 +3,8 @@
 
 use super::ast::{self, KeyExpr, Literal, Operator, ParsedQuery, PathElem, Span};
 use super::bound::{
-    AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, Expr, ListIndex, Modifier, Path,
-    Predicate, PropertyStep, Quantifier, SortKey, Step,
+    AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, Expr, GeoPoint, GeoShape, ListIndex,
+    Modifier, NestedStep, Path, Predicate, PropertyStep, Quantifier, SortKey, Step,
 };
 use super::eval::parse_full_text;
 use super::QueryError;
@@ -241,6 +241,139 @@ impl<'a> Binder<'a> {
                 Predicate::Not(Box::new(self.predicate(inner, scope)?))
             }
             ast::Predicate::Compare(c) => self.comparison(c, scope)?,
+            ast::Predicate::GeoWithin(g) => self.geo_within(g, scope)?,
+        })
+    }
+
+    fn geo_within(&self, g: &ast::GeoWithin, scope: &Scope) -> Result<Predicate, QueryError> {
+        let quantifier = match g.quantifier {
+            Some((ast::Quantifier::All, _)) => Quantifier::All,
+            Some((ast::Quantifier::None, _)) => Quantifier::None,
+            _ => Quantifier::Any,
+        };
+        let ast::Expr::Path(kp) = &g.left else {
+            return Err(invalid(
+                g.left.span(),
+                "GEOWITHIN needs a key path to a point object on its left",
+            ));
+        };
+        let (path, ty) = self.path(kp, scope)?;
+        let Ty::Object(class) = &ty else {
+            return Err(invalid(
+                kp.span,
+                format!(
+                    "GEOWITHIN needs a link to an object with 'type' and 'coordinates' (a geospatial point), not a {}",
+                    ty_name(&ty)
+                ),
+            ));
+        };
+        let schema = self.class(class, kp.span)?;
+        let type_ok = schema
+            .property("type")
+            .is_some_and(|p| p.ty == PropertyType::String && p.collection == Collection::Single);
+        let coords_ok = schema.property("coordinates").is_some_and(|p| {
+            p.collection == Collection::List
+                && matches!(
+                    p.ty,
+                    PropertyType::Double
+                        | PropertyType::Float
+                        | PropertyType::Int
+                        | PropertyType::Mixed
+                )
+        });
+        if !(type_ok && coords_ok) {
+            return Err(invalid(
+                kp.span,
+                format!(
+                    "class '{class}' is not a geospatial point: it needs a string property 'type' and a list of doubles 'coordinates'"
+                ),
+            ));
+        }
+        if g.quantifier.is_some() && !path.multi {
+            return Err(invalid(
+                kp.span,
+                "the key path after ANY/ALL/NONE must contain a list (a to-many relationship or a collection)",
+            ));
+        }
+        let shape = self.geo_shape(&g.shape)?;
+        super::geo::validate(&shape).map_err(|why| invalid(g.shape.span(), why))?;
+        Ok(Predicate::GeoWithin {
+            quantifier,
+            path,
+            shape,
+        })
+    }
+
+    fn geo_number(&self, e: &ast::Expr) -> Result<f64, QueryError> {
+        let value = match e {
+            ast::Expr::Literal(Literal::Number(text), span) => parse_f64(text, *span)?,
+            ast::Expr::Argument(n, span) => match self.arg(*n, *span)? {
+                Value::Int(i) => i as f64,
+                Value::Double(d) => d,
+                Value::Float(f) => f64::from(f),
+                other => {
+                    return Err(QueryError::Argument {
+                        index: *n,
+                        message: format!(
+                            "a geospatial coordinate or radius must be a number, got a {}",
+                            other.type_name()
+                        ),
+                    })
+                }
+            },
+            other => {
+                return Err(invalid(
+                    other.span(),
+                    "a geospatial coordinate must be a number",
+                ))
+            }
+        };
+        Ok(value)
+    }
+
+    fn geo_point(&self, p: &ast::GeoPointExpr) -> Result<GeoPoint, QueryError> {
+        Ok(GeoPoint {
+            longitude: self.geo_number(&p.longitude)?,
+            latitude: self.geo_number(&p.latitude)?,
+        })
+    }
+
+    fn geo_shape(&self, shape: &ast::GeoShapeExpr) -> Result<GeoShape, QueryError> {
+        Ok(match shape {
+            ast::GeoShapeExpr::Circle { center, radius, .. } => GeoShape::Circle {
+                center: self.geo_point(center)?,
+                radius: self.geo_number(radius)?,
+            },
+            ast::GeoShapeExpr::Box {
+                bottom_left,
+                top_right,
+                ..
+            } => GeoShape::Box {
+                bottom_left: self.geo_point(bottom_left)?,
+                top_right: self.geo_point(top_right)?,
+            },
+            ast::GeoShapeExpr::Polygon { rings, .. } => {
+                let mut points = Vec::with_capacity(rings.len());
+                for (ring, _) in rings {
+                    points.push(
+                        ring.iter()
+                            .map(|p| self.geo_point(p))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    );
+                }
+                let mut rings = points.into_iter();
+                GeoShape::Polygon {
+                    outer: rings.next().unwrap_or_default(),
+                    holes: rings.collect(),
+                }
+            }
+            ast::GeoShapeExpr::Argument(n, span) => {
+                let value = self.arg(*n, *span)?;
+                geo_shape_argument(&value).map_err(|why| QueryError::Argument {
+                    index: *n,
+                    message: format!("argument ${n} is not a geospatial shape: {why}"),
+                })?
+            }
         })
     }
 
@@ -1310,6 +1443,11 @@ impl<'a> Binder<'a> {
                     ))
                 }
                 PathElem::Property(name, _) => {
+                    if matches!(state, State::Value(PropertyType::Mixed)) {
+                        // `mixed.key` reads a key of a dictionary held in the mixed value.
+                        steps.push(Step::Nested(NestedStep::Key(name.clone())));
+                        continue;
+                    }
                     if let State::Dict { ty, target } = &state {
                         // `dict.key` reads a key.
                         steps.push(Step::Key(name.clone()));
@@ -1419,6 +1557,23 @@ impl<'a> Binder<'a> {
                     state = State::AllLinks;
                 }
                 PathElem::Index(sel, _) => match (&state, coll_start) {
+                    (State::Value(PropertyType::Mixed), None) => {
+                        // A list (or dictionary, for `[*]`/`[SIZE]`) held in a mixed value.
+                        let nested = match sel {
+                            ast::IndexSel::First => NestedStep::Index(ListIndex::First),
+                            ast::IndexSel::Last => NestedStep::Index(ListIndex::Last),
+                            ast::IndexSel::At(i) => NestedStep::Index(ListIndex::At(*i)),
+                            ast::IndexSel::All => {
+                                multi = true;
+                                NestedStep::All
+                            }
+                            ast::IndexSel::Size => {
+                                state = State::Value(PropertyType::Int);
+                                NestedStep::Size
+                            }
+                        };
+                        steps.push(Step::Nested(nested));
+                    }
                     (State::Dict { .. }, Some(_)) if matches!(sel, ast::IndexSel::All) => {
                         steps.push(Step::Values);
                         coll_start = None;
@@ -1476,8 +1631,11 @@ impl<'a> Binder<'a> {
                     _ => return Err(invalid(span, "only lists can be indexed")),
                 },
                 PathElem::Key(key, _) => {
-                    let State::Dict { ty, target } = state.clone() else {
-                        return Err(invalid(span, "only dictionaries have keys"));
+                    let nested = matches!(state, State::Value(PropertyType::Mixed));
+                    let (ty, target) = match state.clone() {
+                        State::Dict { ty, target } => (ty, target),
+                        _ if nested => (PropertyType::Mixed, None),
+                        _ => return Err(invalid(span, "only dictionaries have keys")),
                     };
                     let key = match key {
                         KeyExpr::Literal(k) => k.clone(),
@@ -1494,12 +1652,25 @@ impl<'a> Binder<'a> {
                             }
                         },
                     };
+                    if nested {
+                        steps.push(Step::Nested(NestedStep::Key(key)));
+                        continue;
+                    }
                     steps.push(Step::Key(key));
                     coll_start = None;
                     state = match (ty, target) {
                         (PropertyType::Object, Some(t)) => State::Object(t),
                         (t, _) => State::Value(t),
                     };
+                }
+                PathElem::Keys(_) if matches!(state, State::Value(PropertyType::Mixed)) => {
+                    steps.push(Step::Nested(NestedStep::Keys));
+                    multi = true;
+                    state = State::Value(PropertyType::String);
+                }
+                PathElem::Values(_) if matches!(state, State::Value(PropertyType::Mixed)) => {
+                    steps.push(Step::Nested(NestedStep::All));
+                    multi = true;
                 }
                 PathElem::Keys(_) => {
                     if !matches!(state, State::Dict { .. }) || coll_start.is_none() {
@@ -1542,12 +1713,29 @@ impl<'a> Binder<'a> {
                 PathElem::Aggregate(op, _) => {
                     let count = matches!(op, ast::AggregateOp::Count | ast::AggregateOp::Size);
                     let Some(start) = coll_start else {
-                        // `@size`/`@count` of a string (or a mixed value) is its length; of a
-                        // to-one link, 0 or 1.
+                        // `@size`/`@count` of a string is its length; of a mixed value, the size
+                        // of the list or dictionary it holds (or its length when it holds a
+                        // string); of a to-one link, 0 or 1.
+                        if matches!(state, State::Value(PropertyType::Mixed)) {
+                            if count {
+                                steps.push(Step::Nested(NestedStep::Size));
+                                state = State::Value(PropertyType::Int);
+                            } else {
+                                let agg = match op {
+                                    ast::AggregateOp::Sum => AggregateOp::Sum,
+                                    ast::AggregateOp::Avg => AggregateOp::Avg,
+                                    ast::AggregateOp::Min => AggregateOp::Min,
+                                    _ => AggregateOp::Max,
+                                };
+                                steps.push(Step::Aggregate {
+                                    op: agg,
+                                    over: vec![Step::Nested(NestedStep::All)],
+                                });
+                            }
+                            continue;
+                        }
                         if count {
-                            if let State::Value(
-                                PropertyType::String | PropertyType::Binary | PropertyType::Mixed,
-                            ) = state
+                            if let State::Value(PropertyType::String | PropertyType::Binary) = state
                             {
                                 steps.push(Step::Length);
                                 state = State::Value(PropertyType::Int);
@@ -1751,6 +1939,88 @@ impl<'a> Binder<'a> {
             ast::Modifier::Limit(n, _) => Modifier::Limit(*n),
         })
     }
+}
+
+/// A shape given as an argument: a dictionary (or embedded object) in the form Realm's SDKs
+/// use: `{center: [lon, lat], distance: radians}` (a circle), `{bottomLeft: [lon, lat],
+/// topRight: [lon, lat]}` (a box) or `{outerRing: [[lon, lat], …], holes: [[[lon, lat], …]]}`
+/// (a polygon). A point may also be `{longitude, latitude}`.
+fn geo_shape_argument(value: &Value) -> Result<GeoShape, String> {
+    let fields: Vec<(&str, &Value)> = match value {
+        Value::Dictionary(map) => map.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        Value::Embedded(doc) => doc.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        other => {
+            return Err(format!(
+                "expected a circle, box or polygon document, got a {}",
+                other.type_name()
+            ))
+        }
+    };
+    let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let number = |v: &Value, what: &str| match v {
+        Value::Int(i) => Ok(*i as f64),
+        Value::Double(d) => Ok(*d),
+        Value::Float(f) => Ok(f64::from(*f)),
+        other => Err(format!(
+            "{what} must be a number, not a {}",
+            other.type_name()
+        )),
+    };
+    let point = |v: &Value, what: &str| -> Result<GeoPoint, String> {
+        match v {
+            Value::List(items) if (2..=3).contains(&items.len()) => Ok(GeoPoint {
+                longitude: number(&items[0], "a longitude")?,
+                latitude: number(&items[1], "a latitude")?,
+            }),
+            Value::Dictionary(map) => {
+                let field = |k: &str| {
+                    map.get(k)
+                        .ok_or_else(|| format!("{what} has no '{k}'"))
+                        .and_then(|v| number(v, k))
+                };
+                Ok(GeoPoint {
+                    longitude: field("longitude")?,
+                    latitude: field("latitude")?,
+                })
+            }
+            _ => Err(format!(
+                "{what} must be [longitude, latitude] or {{longitude, latitude}}"
+            )),
+        }
+    };
+    let ring = |v: &Value, what: &str| -> Result<Vec<GeoPoint>, String> {
+        match v {
+            Value::List(items) => items.iter().map(|p| point(p, what)).collect(),
+            _ => Err(format!("{what} must be a list of points")),
+        }
+    };
+    if let (Some(center), Some(distance)) = (get("center"), get("distance")) {
+        return Ok(GeoShape::Circle {
+            center: point(center, "the center")?,
+            radius: number(distance, "the distance")?,
+        });
+    }
+    if let (Some(bl), Some(tr)) = (get("bottomLeft"), get("topRight")) {
+        return Ok(GeoShape::Box {
+            bottom_left: point(bl, "bottomLeft")?,
+            top_right: point(tr, "topRight")?,
+        });
+    }
+    if let Some(outer) = get("outerRing") {
+        let holes = match get("holes") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::List(items)) => items
+                .iter()
+                .map(|h| ring(h, "a hole"))
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err("holes must be a list of rings".into()),
+        };
+        return Ok(GeoShape::Polygon {
+            outer: ring(outer, "the outer ring")?,
+            holes,
+        });
+    }
+    Err("expected {center, distance}, {bottomLeft, topRight} or {outerRing, holes}".into())
 }
 
 fn flatten_single(state: &mut State) {

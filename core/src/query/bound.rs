@@ -70,6 +70,56 @@ pub enum Predicate {
         /// The parsed search terms.
         query: FullTextQuery,
     },
+    /// `location GEOWITHIN shape`: some object the path yields is a geospatial point (an
+    /// object with `type == "Point"` and `coordinates == [longitude, latitude]`) inside the
+    /// shape. Objects that are not such points never match.
+    GeoWithin {
+        /// How the path's objects combine (`ANY` unless written otherwise).
+        quantifier: Quantifier,
+        /// The path to the point objects (single-valued, or to-many).
+        path: Path,
+        /// The region.
+        shape: GeoShape,
+    },
+}
+
+/// A point on the sphere, in degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoPoint {
+    /// East-west, `-180..=180`.
+    pub longitude: f64,
+    /// North-south, `-90..=90`.
+    pub latitude: f64,
+}
+
+/// The region of a `GEOWITHIN` test. Edges of boxes and polygons are great-circle arcs, as in
+/// Realm (which uses S2 geometry).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GeoShape {
+    /// `geoCircle([lon, lat], radius)`: points within `radius` radians (great-circle distance)
+    /// of the center.
+    Circle {
+        /// The center.
+        center: GeoPoint,
+        /// The radius in radians (distance on the unit sphere), `>= 0`.
+        radius: f64,
+    },
+    /// `geoBox([lon, lat], [lon, lat])`: the quadrilateral with these bottom-left and top-right
+    /// corners.
+    Box {
+        /// The south-west corner.
+        bottom_left: GeoPoint,
+        /// The north-east corner.
+        top_right: GeoPoint,
+    },
+    /// `geoPolygon({outer ring}, {hole}, …)`: inside the outer ring and outside every hole.
+    /// Each ring is closed (its first point repeated last).
+    Polygon {
+        /// The outer ring.
+        outer: Vec<GeoPoint>,
+        /// The holes.
+        holes: Vec<Vec<GeoPoint>>,
+    },
 }
 
 /// `left op right`, with a quantifier for a multi-valued side.
@@ -232,6 +282,27 @@ pub enum Step {
     Length,
     /// The type of each value (`@type`), as [`Value::type_name`] spells it.
     Type,
+    /// A step into a collection held *inside* a `mixed` value (Realm 2024+: a mixed can hold a
+    /// list or a dictionary of mixed values, nested to any depth). A value that is not such a
+    /// collection, an index out of range or a missing key yields nothing (not `null`).
+    Nested(NestedStep),
+}
+
+/// A step into a list or dictionary held in a `mixed` value ([`Step::Nested`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum NestedStep {
+    /// `mixed[0]`, `mixed[FIRST]`, `mixed[LAST]`: one element of a nested list.
+    Index(ListIndex),
+    /// `mixed['key']`, `mixed.key`: the value at a key of a nested dictionary.
+    Key(String),
+    /// `mixed[*]`, `mixed.@values`: every element of a nested list or value of a nested
+    /// dictionary.
+    All,
+    /// `mixed.@keys`: the keys of a nested dictionary.
+    Keys,
+    /// `mixed.@size`, `mixed.@count`, `mixed[SIZE]`: the number of elements of a nested list
+    /// or dictionary, the length of a string (characters) or binary (bytes); `null` otherwise.
+    Size,
 }
 
 /// A property read by a [`Step::Property`].

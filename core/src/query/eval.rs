@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::bound::{
     AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, Expr, FullTextQuery, ListIndex,
-    Modifier, Path, Predicate, Quantifier, Step,
+    Modifier, NestedStep, Path, Predicate, Quantifier, Step,
 };
 use super::QueryError;
 use crate::value::compare::{fold_case, Dec, Num};
@@ -160,6 +160,102 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
         })
     }
 
+    /// A `mixed` value as an item: a link resolved to its object, a list or dictionary kept
+    /// whole as a value (it is reached only through [`Step::Nested`], never flattened).
+    fn mixed_item(&self, value: Value) -> Result<Item, QueryError> {
+        match value {
+            Value::Link(_) => self.to_item(value),
+            other => Ok(Item::Value(other)),
+        }
+    }
+
+    /// A stored `mixed` property (single or a collection of mixed values) as an item.
+    fn mixed_property_item(&self, value: Value, single: bool) -> Result<Item, QueryError> {
+        if single {
+            return self.mixed_item(value);
+        }
+        Ok(match value {
+            Value::List(items) | Value::Set(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    // A link to a deleted object is not an element.
+                    if let Value::Link(l) = &v {
+                        if !self.source.contains(l)? {
+                            continue;
+                        }
+                    }
+                    out.push(self.mixed_item(v)?);
+                }
+                Item::Coll(out)
+            }
+            Value::Dictionary(map) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in map {
+                    out.insert(k, self.mixed_item(v)?);
+                }
+                Item::Dict(out)
+            }
+            other => self.mixed_item(other)?,
+        })
+    }
+
+    /// One step into the list or dictionary held by each mixed value.
+    fn nested(&self, items: Vec<Item>, step: &NestedStep) -> Result<Vec<Item>, QueryError> {
+        let mut out = Vec::new();
+        // A collection property's elements (`items[*].key`) are stepped into one by one.
+        for item in flatten(items) {
+            let value = match item {
+                Item::Value(v) => v,
+                Item::Coll(_) | Item::Dict(_) => item.into_value(),
+                Item::Object(_) | Item::NullLink => {
+                    if *step == NestedStep::Size {
+                        out.push(Item::Value(Value::Null));
+                    }
+                    continue;
+                }
+            };
+            match (step, value) {
+                (NestedStep::Index(index), Value::List(mut elems)) => {
+                    let at = match index {
+                        ListIndex::First => 0,
+                        ListIndex::Last => elems.len().wrapping_sub(1),
+                        ListIndex::At(i) => *i,
+                    };
+                    if at < elems.len() {
+                        out.push(self.mixed_item(elems.swap_remove(at))?);
+                    }
+                }
+                (NestedStep::Key(key), Value::Dictionary(mut map)) => {
+                    if let Some(v) = map.remove(key) {
+                        out.push(self.mixed_item(v)?);
+                    }
+                }
+                (NestedStep::All, Value::List(elems)) => {
+                    for v in elems {
+                        out.push(self.mixed_item(v)?);
+                    }
+                }
+                (NestedStep::All, Value::Dictionary(map)) => {
+                    for v in map.into_values() {
+                        out.push(self.mixed_item(v)?);
+                    }
+                }
+                (NestedStep::Keys, Value::Dictionary(map)) => {
+                    out.extend(map.into_keys().map(|k| Item::Value(Value::String(k))));
+                }
+                (NestedStep::Size, v) => out.push(Item::Value(match v {
+                    Value::List(elems) => Value::Int(elems.len() as i64),
+                    Value::Dictionary(map) => Value::Int(map.len() as i64),
+                    Value::String(text) => Value::Int(text.chars().count() as i64),
+                    Value::Binary(bytes) => Value::Int(bytes.len() as i64),
+                    _ => Value::Null,
+                })),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
     fn read(&self, obj: &Obj, property: &str) -> Result<Value, QueryError> {
         match obj {
             Obj::Top(link) => self.source.property_value(link, property),
@@ -187,6 +283,9 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                                 && p.ty == crate::schema::PropertyType::Object;
                             if is_single_ref && value.is_null() {
                                 out.push(Item::NullLink);
+                            } else if p.ty == crate::schema::PropertyType::Mixed {
+                                let single = p.collection == crate::schema::Collection::Single;
+                                out.push(self.mixed_property_item(value, single)?);
                             } else {
                                 out.push(self.to_item(value)?);
                             }
@@ -275,7 +374,7 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                     let mixed = matches!(
                         over.last(),
                         Some(Step::Property(p)) if p.ty == crate::schema::PropertyType::Mixed
-                    );
+                    ) || matches!(over.last(), Some(Step::Nested(_)));
                     out.push(Item::Value(aggregate(*op, values, mixed)));
                 }
             }
@@ -294,6 +393,7 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                     out.push(Item::Value(Value::String(v.type_name().to_owned())));
                 }
             }
+            Step::Nested(step) => out = self.nested(items, step)?,
         }
         Ok(out)
     }
@@ -366,7 +466,56 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                 .path_values(obj, path)?
                 .iter()
                 .any(|v| matches!(v, Value::String(s) if full_text_matches(s, query))),
+            Predicate::GeoWithin {
+                quantifier,
+                path,
+                shape,
+            } => {
+                let items = flatten(self.steps(vec![Item::Object(obj.clone())], &path.steps)?);
+                let mut inside = Vec::with_capacity(items.len());
+                for item in items {
+                    // A null link or a value that is not an object is not a point.
+                    let within = match item {
+                        Item::Object(point) => {
+                            let ty = self.read(&point, "type")?;
+                            let coordinates = self.read(&point, "coordinates")?;
+                            super::geo::point_of(&ty, &coordinates)
+                                .is_some_and(|p| super::geo::contains(shape, &p))
+                        }
+                        _ => false,
+                    };
+                    inside.push(Value::Bool(within));
+                }
+                quantify(*quantifier, &inside, |v| matches!(v, Value::Bool(true)))
+            }
         })
+    }
+
+    /// The values of a multi-valued operand in groups that are compared separately (see
+    /// [`group_split`]); `all` is the operand's values, the one group otherwise.
+    fn groups(
+        &self,
+        obj: &Obj,
+        expr: &Expr,
+        all: Vec<Value>,
+    ) -> Result<Vec<Vec<Value>>, QueryError> {
+        let Expr::Path(path) = expr else {
+            return Ok(vec![all]);
+        };
+        let Some(k) = group_split(&path.steps) else {
+            return Ok(vec![all]);
+        };
+        let (prefix, suffix) = path.steps.split_at(k + 1);
+        let items = flatten(self.steps(vec![Item::Object(obj.clone())], prefix)?);
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let values = flatten(self.steps(vec![item], suffix)?)
+                .into_iter()
+                .map(Item::into_value)
+                .collect();
+            out.push(values);
+        }
+        Ok(out)
     }
 
     fn compare(&self, obj: &Obj, c: &Comparison) -> Result<bool, QueryError> {
@@ -393,11 +542,20 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
             && right_quantifier.is_none()
             && !membership
         {
-            return Ok(if op == CompareOp::Ne {
-                !elementwise(CompareOp::Eq, ci, &left, &right)
+            // Values of different objects (or nested collections) are never merged into one
+            // list: each side is compared per group and some pair of groups must match, as in
+            // realm-core (`links.list == {4, 5, 6}` compares each linked object's list).
+            let left_groups = self.groups(obj, &c.left, left)?;
+            let right_groups = self.groups(obj, right_expr, right)?;
+            let eq_op = if op == CompareOp::Ne {
+                CompareOp::Eq
             } else {
-                elementwise(op, ci, &left, &right)
-            });
+                op
+            };
+            let any = left_groups
+                .iter()
+                .any(|l| right_groups.iter().any(|r| elementwise(eq_op, ci, l, r)));
+            return Ok(if op == CompareOp::Ne { !any } else { any });
         }
         let right_quantifier = right_quantifier.unwrap_or(Quantifier::Any);
         Ok(quantify(c.quantifier, &left, |l| {
@@ -406,6 +564,35 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
             })
         }))
     }
+}
+
+/// Where a path's items split into groups for an in-order list comparison: after the last
+/// step that yields several objects or nested values, when the next step takes them one at a
+/// time.
+fn group_split(steps: &[Step]) -> Option<usize> {
+    (0..steps.len().saturating_sub(1)).rev().find(|&k| {
+        let splits = match &steps[k] {
+            Step::Property(p) => {
+                p.ty == crate::schema::PropertyType::Object
+                    && p.collection != crate::schema::Collection::Single
+            }
+            Step::Backlinks { .. } | Step::AllBacklinks { .. } => true,
+            Step::Nested(NestedStep::All) => true,
+            _ => false,
+        };
+        let per_item = matches!(
+            steps[k + 1],
+            Step::Property(_) | Step::Backlinks { .. } | Step::Nested(_)
+        );
+        // Only a collection after the split is kept apart per item; plain properties read
+        // through links still form one list (`items.price == {5.5, 4.0}`).
+        let into_collection = steps[k + 1..].iter().any(|s| match s {
+            Step::Property(p) => p.collection != crate::schema::Collection::Single,
+            Step::Nested(_) | Step::Key(_) | Step::Index(_) | Step::Keys | Step::Values => true,
+            _ => false,
+        });
+        splits && per_item && into_collection
+    })
 }
 
 fn elementwise(op: CompareOp, ci: bool, left: &[Value], right: &[Value]) -> bool {

@@ -14,6 +14,7 @@ pub mod ast;
 mod bind;
 pub mod bound;
 pub mod eval;
+mod geo;
 mod lexer;
 mod memory;
 mod parser;

@@ -11,6 +11,12 @@
 //! atom       := TRUEPREDICATE | FALSEPREDICATE | "(" or ")" | comparison
 //! comparison := [ANY | SOME | ALL | NONE] expr op ["[c]"] expr
 //!             | expr BETWEEN "{" expr "," expr "}"
+//!             | [ANY | SOME | ALL | NONE] path GEOWITHIN (shape | "$n")
+//! shape      := geoBox "(" point "," point ")" | geoCircle "(" point "," coord ")"
+//!             | geoPolygon "(" ring ("," ring)* ")"
+//! ring       := "{" point ("," point)* "}"
+//! point      := "[" coord "," coord ["," coord] "]"
+//! coord      := ["-" | "+"] number | "$n"
 //! op         := == = != <> < <= =< > >= => BEGINSWITH ENDSWITH CONTAINS LIKE IN TEXT
 //! expr       := term (("+" | "-") term)*
 //! term       := factor (("*" | "/") factor)*
@@ -22,8 +28,9 @@
 //! ```
 
 use super::ast::{
-    AggregateOp, ArithOp, Comparison, Expr, IndexSel, KeyExpr, KeyPath, Literal, Modifier,
-    Operator, ParsedQuery, PathElem, Predicate, Quantifier, Span,
+    AggregateOp, ArithOp, Comparison, Expr, GeoPointExpr, GeoShapeExpr, GeoWithin, IndexSel,
+    KeyExpr, KeyPath, Literal, Modifier, Operator, ParsedQuery, PathElem, Predicate, Quantifier,
+    Span,
 };
 use super::lexer::{tokenize, Tok, Token};
 use super::QueryError;
@@ -90,6 +97,7 @@ fn is_operator_token(tok: &Tok) -> bool {
             "IN",
             "BETWEEN",
             "TEXT",
+            "GEOWITHIN",
         ]
         .iter()
         .any(|k| w.eq_ignore_ascii_case(k)),
@@ -272,6 +280,16 @@ impl Parser {
         }
         let left = self.expr()?;
         let op_tok = self.peek().clone();
+        if is_kw(&op_tok.tok, "GEOWITHIN") {
+            self.bump();
+            let shape = self.geo_shape()?;
+            return Ok(Predicate::GeoWithin(Box::new(GeoWithin {
+                quantifier,
+                left,
+                op_span: op_tok.span,
+                shape,
+            })));
+        }
         let op = match &op_tok.tok {
             Tok::Punct("==") | Tok::Punct("=") => Operator::Eq,
             Tok::Punct("!=") | Tok::Punct("<>") => Operator::Ne,
@@ -349,6 +367,123 @@ impl Parser {
             right_quantifier,
             right,
         })))
+    }
+
+    /// The region after `GEOWITHIN`.
+    fn geo_shape(&mut self) -> Result<GeoShapeExpr, QueryError> {
+        let t = self.peek().clone();
+        let kind = match &t.tok {
+            Tok::Arg(n) => {
+                self.bump();
+                return Ok(GeoShapeExpr::Argument(*n, t.span));
+            }
+            Tok::Word(w) => w.to_ascii_lowercase(),
+            _ => String::new(),
+        };
+        if !matches!(kind.as_str(), "geobox" | "geocircle" | "geopolygon") {
+            return Err(self.expected(
+                "geoBox(…), geoPolygon(…), geoCircle(…) or an argument",
+                Some("'GEOWITHIN'".into()),
+            ));
+        }
+        self.bump();
+        let name = match kind.as_str() {
+            "geobox" => "geoBox",
+            "geocircle" => "geoCircle",
+            _ => "geoPolygon",
+        };
+        self.expect_punct("(", name)?;
+        let shape = match name {
+            "geoBox" => {
+                let bottom_left = self.geo_point(&format!("'{name}('"))?;
+                self.expect_punct(",", "the bottom-left corner of geoBox")?;
+                let top_right = self.geo_point("','")?;
+                let close = self.expect_punct(")", "the top-right corner of geoBox")?;
+                GeoShapeExpr::Box {
+                    bottom_left,
+                    top_right,
+                    span: t.span.to(close),
+                }
+            }
+            "geoCircle" => {
+                let center = self.geo_point(&format!("'{name}('"))?;
+                self.expect_punct(",", "the center of geoCircle")?;
+                let radius = self.geo_coordinate("the center of geoCircle")?;
+                let close = self.expect_punct(")", "the radius of geoCircle")?;
+                GeoShapeExpr::Circle {
+                    center,
+                    radius,
+                    span: t.span.to(close),
+                }
+            }
+            _ => {
+                let mut rings = Vec::new();
+                loop {
+                    let open = self.expect_punct(
+                        "{",
+                        if rings.is_empty() {
+                            "'geoPolygon('"
+                        } else {
+                            "',' in geoPolygon"
+                        },
+                    )?;
+                    let mut points = vec![self.geo_point("'{'")?];
+                    while self.eat_punct(",") {
+                        points.push(self.geo_point("','")?);
+                    }
+                    let close = self.expect_punct("}", "the points of a geoPolygon ring")?;
+                    rings.push((points, open.to(close)));
+                    if !self.eat_punct(",") {
+                        break;
+                    }
+                }
+                let close = self.expect_punct(")", "the rings of geoPolygon")?;
+                GeoShapeExpr::Polygon {
+                    rings,
+                    span: t.span.to(close),
+                }
+            }
+        };
+        Ok(shape)
+    }
+
+    /// `[longitude, latitude]` or `[longitude, latitude, altitude]`.
+    fn geo_point(&mut self, after: &str) -> Result<GeoPointExpr, QueryError> {
+        if self.peek().tok != Tok::Punct("[") {
+            return Err(self.expected("a point [longitude, latitude]", Some(after.to_owned())));
+        }
+        let open = self.bump().span;
+        let longitude = self.geo_coordinate("'['")?;
+        self.expect_punct(",", "the longitude")?;
+        let latitude = self.geo_coordinate("','")?;
+        if self.eat_punct(",") {
+            // The altitude: accepted and ignored, as in Realm.
+            self.geo_coordinate("the latitude")?;
+        }
+        let close = self.expect_punct("]", "the coordinates of a point")?;
+        Ok(GeoPointExpr {
+            longitude,
+            latitude,
+            span: open.to(close),
+        })
+    }
+
+    /// A number (optionally signed) or `$n`.
+    fn geo_coordinate(&mut self, after: &str) -> Result<Expr, QueryError> {
+        match self.peek().tok {
+            Tok::Number { .. } | Tok::Arg(_) | Tok::Punct("-" | "+") => {
+                let e = self.factor(after)?;
+                match e {
+                    Expr::Literal(Literal::Number(_), _) | Expr::Argument(..) => Ok(e),
+                    other => Err(QueryError::Syntax {
+                        position: other.span().start,
+                        message: "expected a number or an argument in a geospatial shape"
+                            .to_owned(),
+                    }),
+                }
+            }
+            _ => Err(self.expected("a number", Some(after.to_owned()))),
+        }
     }
 
     fn expr(&mut self) -> Result<Expr, QueryError> {

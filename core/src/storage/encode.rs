@@ -41,6 +41,11 @@ pub enum MixedTag {
     Decimal = 10,
     /// A link: the value is `class name, 0x00, big-endian row key`.
     Link = 11,
+    /// A list held in the mixed value (nested collections, Realm 2024+): a BSON document
+    /// `{"v": [...]}`; links inside are `{"$ref": class, "$id": primary key}`.
+    List = 12,
+    /// A dictionary held in the mixed value: a BSON document `{"v": {...}}`.
+    Dictionary = 13,
 }
 
 impl MixedTag {
@@ -60,6 +65,8 @@ impl MixedTag {
             9 => Uuid,
             10 => Decimal,
             11 => Link,
+            12 => List,
+            13 => Dictionary,
             _ => return None,
         })
     }
@@ -187,10 +194,54 @@ pub fn encode_mixed(value: &Value) -> std::result::Result<(Sql, MixedTag), &'sta
         Value::ObjectId(_) => MixedTag::ObjectId,
         Value::Uuid(_) => MixedTag::Uuid,
         Value::Decimal(_) => MixedTag::Decimal,
-        _ => return Err("a mixed scalar (not a collection or embedded object)"),
+        Value::List(_) | Value::Dictionary(_) => return encode_nested(value),
+        _ => return Err("a mixed value (a scalar, a link, a list or a dictionary; not a set or an embedded object)"),
     };
     let ty = tag_type(tag).ok_or("a mixed scalar")?;
     Ok((encode_scalar(ty, value)?, tag))
+}
+
+/// A list or dictionary held in a mixed value, as a BSON blob (its elements may be scalars,
+/// links, lists and dictionaries, nested to any depth; sets and embedded objects are refused,
+/// as in Realm).
+fn encode_nested(value: &Value) -> std::result::Result<(Sql, MixedTag), &'static str> {
+    fn allowed(v: &Value) -> bool {
+        match v {
+            Value::Set(_) | Value::Embedded(_) => false,
+            Value::List(items) => items.iter().all(allowed),
+            Value::Dictionary(map) => map.values().all(allowed),
+            _ => true,
+        }
+    }
+    if !allowed(value) {
+        return Err("a mixed list or dictionary without sets or embedded objects inside");
+    }
+    let tag = match value {
+        Value::List(_) => MixedTag::List,
+        _ => MixedTag::Dictionary,
+    };
+    let mut doc = bson::Document::new();
+    doc.insert("v", value.to_bson());
+    let mut bytes = Vec::new();
+    doc.to_writer(&mut bytes)
+        .map_err(|_| "a mixed list or dictionary that BSON can hold")?;
+    Ok((Sql::Blob(bytes), tag))
+}
+
+/// Decodes a list or dictionary held in a mixed value (see [`MixedTag::List`]).
+pub fn decode_nested(sql: Sql) -> Result<Value> {
+    let Sql::Blob(bytes) = sql else {
+        return Err(StorageError::corrupt(
+            "a stored mixed collection is not a blob",
+        ));
+    };
+    let doc = bson::Document::from_reader(bytes.as_slice())
+        .map_err(|_| StorageError::corrupt("a stored mixed collection is not BSON"))?;
+    let inner = doc
+        .get("v")
+        .ok_or_else(|| StorageError::corrupt("a stored mixed collection has no value"))?;
+    Value::from_bson(inner, crate::value::ValueHint::Any)
+        .map_err(|_| StorageError::corrupt("a stored mixed collection holds an unknown value"))
 }
 
 /// The stored form of a link inside a mixed value.
@@ -219,7 +270,7 @@ pub fn decode_mixed_link(bytes: &[u8]) -> Result<(String, i64)> {
 /// The scalar type that a mixed tag's value is stored as (None for null and links).
 pub fn tag_type(tag: MixedTag) -> Option<PropertyType> {
     Some(match tag {
-        MixedTag::Null | MixedTag::Link => return None,
+        MixedTag::Null | MixedTag::Link | MixedTag::List | MixedTag::Dictionary => return None,
         MixedTag::Bool => PropertyType::Bool,
         MixedTag::Int => PropertyType::Int,
         MixedTag::Float => PropertyType::Float,

@@ -305,6 +305,7 @@ impl<'a> Store<'a> {
                 let (class, row) = decode_mixed_link(&b)?;
                 Ok(Value::Link(self.link_of(&class, row)?))
             }
+            MixedTag::List | MixedTag::Dictionary => super::encode::decode_nested(sql),
             tag => decode_scalar(tag_type(tag).unwrap_or(PropertyType::Mixed), sql),
         }
     }

@@ -634,7 +634,8 @@ impl Compiler<'_> {
                 Some(out)
             }
             Predicate::Compare(c) => self.comparison(strict, c),
-            Predicate::FullText { .. } => None,
+            // Geometry on the sphere is left to the evaluator.
+            Predicate::FullText { .. } | Predicate::GeoWithin { .. } => None,
         }
     }
 

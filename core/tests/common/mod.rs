@@ -71,9 +71,29 @@ fn pks(json: &Json) -> Vec<PrimaryKey> {
         .collect()
 }
 
-/// Loads every suite; panics with a clear message when the file is missing or malformed.
+/// The repository's own extra cases (`core/tests/fixtures/rql_extra_cases.json`, same format):
+/// nested collections in `mixed`, geospatial queries and further cases from Realm's docs and
+/// tests.
+pub fn rql_extra_cases_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rql_extra_cases.json")
+}
+
+/// The suites of the shared conformance file followed by the extra cases.
+pub fn load_all_rql_suites() -> Vec<Suite> {
+    let mut suites = load_rql_suites();
+    suites.extend(load_suites_from(&rql_extra_cases_path()));
+    suites
+}
+
+/// Loads every suite of the shared file; panics with a clear message when the file is missing
+/// or malformed.
 pub fn load_rql_suites() -> Vec<Suite> {
-    let path = rql_cases_path();
+    load_suites_from(&rql_cases_path())
+}
+
+/// Loads every suite of a conformance file.
+pub fn load_suites_from(path: &std::path::Path) -> Vec<Suite> {
+    let path = path.to_path_buf();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "cannot read the RQL conformance file {} ({e}); it lives in shared/conformance/ beside the repository",
