@@ -143,10 +143,25 @@ fn circles_boxes_polygons_and_quantifiers() {
 
 #[test]
 fn bad_shapes_are_positioned_errors() {
-    let q = "location GEOWITHIN geoCircle([0, 0], -1)";
+    let q = "location GEOWITHIN geoCircle([0, 0], -1.0)";
     let (pos, msg) = invalid(q, &[]);
     assert_eq!(pos, q.find("geoCircle").unwrap());
     assert!(msg.contains("non-negative"), "{msg}");
+    // As in realm-core's grammar, a negative coordinate is a float: `-1` is a syntax error.
+    let q = "location GEOWITHIN geoCircle([-45, 0], 1.0)";
+    match BoundQuery::new(q, &schema(), "Place", &[]).unwrap_err() {
+        QueryError::Syntax { position, message } => {
+            assert_eq!(position, q.find("-45").unwrap());
+            assert!(message.contains("float"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (pos, msg) = invalid("location GEOWITHIN geoCircle([1, 2, 3], 1.0)", &[]);
+    assert_eq!(pos, 29);
+    assert!(msg.contains("exactly 2 coordinates"), "{msg}");
+    let crossing = "location GEOWITHIN geoPolygon({[50.0, -50.0], [55, 55], [-50.0, 50], [70, -25.0], [50.0, -50.0]})";
+    let (_, msg) = invalid(crossing, &[]);
+    assert!(msg.contains("edges 0 and 2 cross"), "{msg}");
     let q = "name == 'x' AND location GEOWITHIN geoPolygon({[0, 0], [1, 0], [1, 1]})";
     let (pos, msg) = invalid(q, &[]);
     assert_eq!(pos, q.find("geoPolygon").unwrap());

@@ -114,6 +114,8 @@ pub struct GeoPointExpr {
     pub longitude: Expr,
     /// The latitude (a number or an argument).
     pub latitude: Expr,
+    /// Whether a third number (the altitude) was written.
+    pub has_altitude: bool,
     /// The point's text.
     pub span: Span,
 }

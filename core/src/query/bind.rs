@@ -340,10 +340,18 @@ impl<'a> Binder<'a> {
 
     fn geo_shape(&self, shape: &ast::GeoShapeExpr) -> Result<GeoShape, QueryError> {
         Ok(match shape {
-            ast::GeoShapeExpr::Circle { center, radius, .. } => GeoShape::Circle {
-                center: self.geo_point(center)?,
-                radius: self.geo_number(radius)?,
-            },
+            ast::GeoShapeExpr::Circle { center, radius, .. } => {
+                if center.has_altitude {
+                    return Err(invalid(
+                        center.span,
+                        "the center of a geoCircle must have exactly 2 coordinates (longitude, latitude), found 3",
+                    ));
+                }
+                GeoShape::Circle {
+                    center: self.geo_point(center)?,
+                    radius: self.geo_number(radius)?,
+                }
+            }
             ast::GeoShapeExpr::Box {
                 bottom_left,
                 top_right,
@@ -1966,28 +1974,54 @@ fn geo_shape_argument(value: &Value) -> Result<GeoShape, String> {
             other.type_name()
         )),
     };
-    let point = |v: &Value, what: &str| -> Result<GeoPoint, String> {
+    // A point: `[lon, lat(, alt)]`, `{longitude, latitude(, altitude)}` or
+    // `{type: "Point", coordinates: [lon, lat(, alt)]}`; `Some(true)` when it has an altitude.
+    fn point_of(v: &Value, what: &str) -> Result<(GeoPoint, bool), String> {
+        let number = |v: &Value, what: &str| match v {
+            Value::Int(i) => Ok(*i as f64),
+            Value::Double(d) => Ok(*d),
+            Value::Float(f) => Ok(f64::from(*f)),
+            other => Err(format!(
+                "{what} must be a number, not a {}",
+                other.type_name()
+            )),
+        };
         match v {
-            Value::List(items) if (2..=3).contains(&items.len()) => Ok(GeoPoint {
-                longitude: number(&items[0], "a longitude")?,
-                latitude: number(&items[1], "a latitude")?,
-            }),
+            Value::List(items) if (2..=3).contains(&items.len()) => Ok((
+                GeoPoint {
+                    longitude: number(&items[0], "a longitude")?,
+                    latitude: number(&items[1], "a latitude")?,
+                },
+                items.len() == 3,
+            )),
+            Value::Dictionary(map) if map.contains_key("coordinates") => {
+                if map.get("type") != Some(&Value::from("Point")) {
+                    return Err(format!(
+                        "{what} has coordinates but its type is not 'Point'"
+                    ));
+                }
+                point_of(&map["coordinates"], what)
+            }
             Value::Dictionary(map) => {
                 let field = |k: &str| {
                     map.get(k)
                         .ok_or_else(|| format!("{what} has no '{k}'"))
                         .and_then(|v| number(v, k))
                 };
-                Ok(GeoPoint {
-                    longitude: field("longitude")?,
-                    latitude: field("latitude")?,
-                })
+                Ok((
+                    GeoPoint {
+                        longitude: field("longitude")?,
+                        latitude: field("latitude")?,
+                    },
+                    map.contains_key("altitude"),
+                ))
             }
             _ => Err(format!(
-                "{what} must be [longitude, latitude] or {{longitude, latitude}}"
+                "{what} must be [longitude, latitude], {{longitude, latitude}} or a Point"
             )),
         }
-    };
+    }
+    let point = |v: &Value, what: &str| point_of(v, what).map(|(p, _)| p);
     let ring = |v: &Value, what: &str| -> Result<Vec<GeoPoint>, String> {
         match v {
             Value::List(items) => items.iter().map(|p| point(p, what)).collect(),
@@ -1995,9 +2029,31 @@ fn geo_shape_argument(value: &Value) -> Result<GeoShape, String> {
         }
     };
     if let (Some(center), Some(distance)) = (get("center"), get("distance")) {
+        let (center, altitude) = point_of(center, "the center")?;
+        if altitude {
+            return Err(
+                "the center of a geo circle must have exactly 2 coordinates, found 3".into(),
+            );
+        }
         return Ok(GeoShape::Circle {
-            center: point(center, "the center")?,
+            center,
             radius: number(distance, "the distance")?,
+        });
+    }
+    // GeoJSON's canonical polygon: `{type: "Polygon", coordinates: [outer, hole, …]}`.
+    if let (Some(Value::String(kind)), Some(Value::List(rings))) = (get("type"), get("coordinates"))
+    {
+        if kind != "Polygon" {
+            return Err(format!("a '{kind}' is not a region (expected a Polygon)"));
+        }
+        let mut rings = rings.iter();
+        let outer = match rings.next() {
+            Some(r) => ring(r, "the outer ring")?,
+            None => return Err("a Polygon needs at least its outer ring".into()),
+        };
+        return Ok(GeoShape::Polygon {
+            outer,
+            holes: rings.map(|h| ring(h, "a hole")).collect::<Result<_, _>>()?,
         });
     }
     if let (Some(bl), Some(tr)) = (get("bottomLeft"), get("topRight")) {

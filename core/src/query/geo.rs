@@ -29,9 +29,6 @@ pub(crate) fn validate(shape: &GeoShape) -> Result<(), String> {
         } => {
             check_point(bottom_left)?;
             check_point(top_right)?;
-            if !ring_fits_hemisphere(&box_ring(bottom_left, top_right)) {
-                return Err("the geoBox is too large: its corners must fit in a hemisphere".into());
-            }
             if bottom_left.latitude > top_right.latitude {
                 return Err(format!(
                     "the bottom-left corner of a geoBox (latitude {}) must not be north of its top-right corner (latitude {})",
@@ -101,9 +98,9 @@ fn check_ring(ring: &[GeoPoint], name: &str) -> Result<(), String> {
             distinct.len()
         ));
     }
-    if !ring_fits_hemisphere(ring) {
+    if let Some((i, j)) = crossing_edges(ring) {
         return Err(format!(
-            "{name} of the geoPolygon does not fit in a hemisphere, so its inside is ambiguous"
+            "{name} of the geoPolygon is not valid: its edges {i} and {j} cross"
         ));
     }
     Ok(())
@@ -210,86 +207,126 @@ fn on_edge(a: &[f64; 3], b: &[f64; 3], p: &[f64; 3]) -> bool {
     (ang(a, p) + ang(p, b) - ang(a, b)).abs() < 1e-9
 }
 
-/// Whether the ring (closed, great-circle edges) encloses `p` or has it on its boundary.
-fn ring_contains(ring: &[GeoPoint], p: &[f64; 3]) -> bool {
-    let vs: Vec<[f64; 3]> = ring.iter().map(to_vec).collect();
-    if vs.windows(2).any(|w| on_edge(&w[0], &w[1], p)) {
-        return true;
+fn normalize(v: [f64; 3]) -> [f64; 3] {
+    let len = dot(&v, &v).sqrt();
+    [v[0] / len, v[1] / len, v[2] / len]
+}
+
+/// The orientation of three points: +1 counter-clockwise, -1 clockwise, 0 on one great circle.
+fn orientation(a: &[f64; 3], b: &[f64; 3], c: &[f64; 3]) -> i8 {
+    let d = dot(&cross(a, b), c);
+    if d > 0.0 {
+        1
+    } else if d < 0.0 {
+        -1
+    } else {
+        0
     }
-    encloses(&vs, p)
+}
+
+/// Whether the arcs `a`–`b` and `c`–`d` cross at a point interior to both.
+fn arcs_cross(a: &[f64; 3], b: &[f64; 3], c: &[f64; 3], d: &[f64; 3]) -> bool {
+    let acb = -orientation(a, b, c);
+    if acb == 0 || acb != orientation(a, b, d) {
+        return false;
+    }
+    if -orientation(c, d, b) != acb {
+        return false;
+    }
+    orientation(c, d, a) == acb
+}
+
+/// A closed ring prepared for containment tests: its vertices (without the repeated last
+/// one), whether its inside lies to the left of its edges, and a reference point just left of
+/// its first edge.
+struct Loop {
+    vs: Vec<[f64; 3]>,
+    inside_is_left: bool,
+    reference: [f64; 3],
+    alternate: [f64; 3],
+}
+
+impl Loop {
+    fn new(ring: &[GeoPoint]) -> Loop {
+        let mut vs: Vec<[f64; 3]> = ring.iter().map(to_vec).collect();
+        vs.pop();
+        // Gauss-Bonnet: the area to the left is 2π minus the sum of the turning angles. Like
+        // S2, the inside is the smaller of the two regions (a ring is never "inverted").
+        let n = vs.len();
+        let mut turning = 0.0;
+        for i in 0..n {
+            let (a, b, c) = (&vs[(i + n - 1) % n], &vs[i], &vs[(i + 1) % n]);
+            let (n1, n2) = (cross(a, b), cross(b, c));
+            turning += dot(&cross(&n1, &n2), b).atan2(dot(&n1, &n2));
+        }
+        let left_area = 2.0 * std::f64::consts::PI - turning;
+        let beside = |i: usize| {
+            let (a, b) = (&vs[i % n], &vs[(i + 1) % n]);
+            let mid = normalize([a[0] + b[0], a[1] + b[1], a[2] + b[2]]);
+            let left = normalize(cross(a, b));
+            normalize([
+                mid[0] + 1e-7 * left[0],
+                mid[1] + 1e-7 * left[1],
+                mid[2] + 1e-7 * left[2],
+            ])
+        };
+        Loop {
+            inside_is_left: left_area <= 2.0 * std::f64::consts::PI,
+            reference: beside(0),
+            alternate: beside(1),
+            vs,
+        }
+    }
+
+    fn on_boundary(&self, p: &[f64; 3]) -> bool {
+        let n = self.vs.len();
+        (0..n).any(|i| on_edge(&self.vs[i], &self.vs[(i + 1) % n], p))
+    }
+
+    /// Whether `p` (not on the boundary) is inside: the arc from a reference point left of
+    /// an edge to `p` crosses the ring an even number of times when `p` is left too.
+    fn encloses(&self, p: &[f64; 3]) -> bool {
+        let reference = if dot(&self.reference, p) < -1.0 + 1e-9 {
+            &self.alternate
+        } else {
+            &self.reference
+        };
+        let n = self.vs.len();
+        let crossings = (0..n)
+            .filter(|&i| arcs_cross(reference, p, &self.vs[i], &self.vs[(i + 1) % n]))
+            .count();
+        (crossings % 2 == 0) == self.inside_is_left
+    }
+}
+
+/// Whether the ring encloses `p` or has it on its boundary.
+fn ring_contains(ring: &[GeoPoint], p: &[f64; 3]) -> bool {
+    let lp = Loop::new(ring);
+    lp.on_boundary(p) || lp.encloses(p)
 }
 
 /// Like [`ring_contains`] but without the boundary (a point on a hole's edge stays in the
 /// polygon).
 fn ring_interior_contains(ring: &[GeoPoint], p: &[f64; 3]) -> bool {
+    let lp = Loop::new(ring);
+    !lp.on_boundary(p) && lp.encloses(p)
+}
+
+/// The first two non-adjacent edges of a closed ring that cross, if any.
+fn crossing_edges(ring: &[GeoPoint]) -> Option<(usize, usize)> {
     let vs: Vec<[f64; 3]> = ring.iter().map(to_vec).collect();
-    if vs.windows(2).any(|w| on_edge(&w[0], &w[1], p)) {
-        return false;
-    }
-    encloses(&vs, p)
-}
-
-/// The direction of the ring's vertex centroid, if the ring lies in the open hemisphere
-/// around it (then the ring encloses the smaller region, which contains that direction).
-fn ring_center(vs: &[[f64; 3]]) -> Option<[f64; 3]> {
-    let body = &vs[..vs.len().saturating_sub(1)];
-    let mut c = [0.0; 3];
-    for v in body {
-        c = [c[0] + v[0], c[1] + v[1], c[2] + v[2]];
-    }
-    let len = dot(&c, &c).sqrt();
-    if len < EPSILON {
-        return None;
-    }
-    let c = [c[0] / len, c[1] / len, c[2] / len];
-    body.iter().all(|v| dot(v, &c) > 1e-9).then_some(c)
-}
-
-/// Even-odd test in the gnomonic projection centred on the ring: it maps great-circle arcs to
-/// straight segments, so the planar test is exact for geodesic edges.
-fn encloses(vs: &[[f64; 3]], p: &[f64; 3]) -> bool {
-    let Some(c) = ring_center(vs) else {
-        return false;
-    };
-    let dp = dot(p, &c);
-    if dp <= 1e-12 {
-        return false;
-    }
-    // An orthonormal basis of the plane tangent at `c`.
-    let helper = if c[0].abs() < 0.9 {
-        [1.0, 0.0, 0.0]
-    } else {
-        [0.0, 1.0, 0.0]
-    };
-    let e1 = {
-        let x = cross(&c, &helper);
-        let len = dot(&x, &x).sqrt();
-        [x[0] / len, x[1] / len, x[2] / len]
-    };
-    let e2 = cross(&c, &e1);
-    let project = |v: &[f64; 3]| {
-        let d = dot(v, &c);
-        (dot(v, &e1) / d, dot(v, &e2) / d)
-    };
-    let (px, py) = project(p);
-    let pts: Vec<(f64, f64)> = vs.iter().map(project).collect();
-    let mut inside = false;
-    for w in pts.windows(2) {
-        let ((x1, y1), (x2, y2)) = (w[0], w[1]);
-        if (y1 > py) != (y2 > py) {
-            let x = x1 + (py - y1) * (x2 - x1) / (y2 - y1);
-            if px < x {
-                inside = !inside;
+    let edges = vs.len().saturating_sub(1);
+    for i in 0..edges {
+        for j in i + 2..edges {
+            if i == 0 && j + 1 == edges {
+                continue; // the first and last edges share the first point
+            }
+            if arcs_cross(&vs[i], &vs[i + 1], &vs[j], &vs[j + 1]) {
+                return Some((i, j));
             }
         }
     }
-    inside
-}
-
-/// Whether the ring fits in a hemisphere (the region it encloses is then well defined).
-pub(crate) fn ring_fits_hemisphere(ring: &[GeoPoint]) -> bool {
-    let vs: Vec<[f64; 3]> = ring.iter().map(to_vec).collect();
-    ring_center(&vs).is_some()
+    None
 }
 
 #[cfg(test)]
@@ -367,6 +404,114 @@ mod tests {
         };
         assert!(contains(&poly, &pt(3.0, 3.0)));
         assert!(!contains(&poly, &pt(-3.0, 3.0)));
+    }
+
+    /// The data and expectations of realm-js's geospatial integration tests
+    /// (`integration-tests/tests/src/tests/sync/geospatial.ts`).
+    #[test]
+    fn realm_js_geospatial_expectations() {
+        let pois = [
+            ("zero", pt(0.0, 0.0)),
+            ("A", pt(50.5, 50.5)),
+            ("B", pt(40.0, -40.0)),
+            ("C", pt(-30.0, -30.5)),
+            ("D", pt(-25.0, 25.0)),
+            ("NP", pt(0.01, 89.9)),
+        ];
+        let run = |shape: GeoShape| -> Vec<&str> {
+            assert!(validate(&shape).is_ok(), "{shape:?}");
+            pois.iter()
+                .filter(|(_, p)| contains(&shape, p))
+                .map(|(n, _)| *n)
+                .collect()
+        };
+        let bx = |a: (f64, f64), b: (f64, f64)| GeoShape::Box {
+            bottom_left: pt(a.0, a.1),
+            top_right: pt(b.0, b.1),
+        };
+        let ring = |pts: &[(f64, f64)]| pts.iter().map(|&(x, y)| pt(x, y)).collect::<Vec<_>>();
+        let poly = |outer: &[(f64, f64)], holes: &[&[(f64, f64)]]| GeoShape::Polygon {
+            outer: ring(outer),
+            holes: holes.iter().map(|h| ring(h)).collect(),
+        };
+        let circle = |c: (f64, f64), radius: f64| GeoShape::Circle {
+            center: pt(c.0, c.1),
+            radius,
+        };
+        assert_eq!(run(circle((0.0, 0.0), 0.001)), ["zero"]);
+        assert_eq!(run(circle((2.34, -4.6), 1.5)), ["zero", "A", "B", "C", "D"]);
+        assert_eq!(run(circle((-32.34, -25.0), 0.5)), ["C"]);
+        assert!(run(circle((-75.234, 45.023), 0.01)).is_empty());
+        assert_eq!(run(circle((0.0, 90.0), 0.5)), ["NP"]);
+        assert_eq!(run(bx((-1.0, -1.0), (1.0, 1.0))), ["zero"]);
+        // Great-circle edges: this box reaches over the north pole…
+        assert_eq!(
+            run(bx((-90.23, -80.25), (85.24, 88.0))),
+            ["zero", "A", "B", "C", "D", "NP"]
+        );
+        assert_eq!(run(bx((30.0, -50.0), (45.0, -35.0))), ["B"]);
+        assert!(run(bx((-45.05, -10.2), (-35.24, 5.02))).is_empty());
+        // … and the bottom edge of this one bulges north of the origin.
+        assert_eq!(run(bx((-74.0, 2.0), (60.0, 60.0))), ["A", "D"]);
+        assert_eq!(
+            run(poly(
+                &[
+                    (-2.0, -2.0),
+                    (3.45, -4.23),
+                    (2.56, 4.62),
+                    (-3.23, 2.5),
+                    (-2.0, -2.0)
+                ],
+                &[]
+            )),
+            ["zero"]
+        );
+        let tri = [(50.0, -50.0), (55.0, 55.0), (1.0, 1.0), (50.0, -50.0)];
+        assert_eq!(run(poly(&tri, &[])), ["A", "B"]);
+        // The other orientation encloses the same (smaller) region.
+        let inverted = [(50.0, -50.0), (1.0, 1.0), (55.0, 55.0), (50.0, -50.0)];
+        assert_eq!(run(poly(&inverted, &[])), ["A", "B"]);
+        assert!(run(poly(
+            &[(-20.0, -20.0), (-10.0, 10.0), (-50.0, 0.0), (-20.0, -20.0)],
+            &[]
+        ))
+        .is_empty());
+        let square = [
+            (-44.0, -44.0),
+            (44.0, -44.0),
+            (44.0, 44.0),
+            (-44.0, 44.0),
+            (-44.0, -44.0),
+        ];
+        let hole1 = [
+            (-1.0, -1.0),
+            (-1.0, 1.0),
+            (1.0, 1.0),
+            (1.0, -1.0),
+            (-1.0, -1.0),
+        ];
+        let hole2 = [
+            (-31.0, -31.0),
+            (-28.0, -31.0),
+            (-28.0, -28.0),
+            (-31.0, -28.0),
+            (-31.0, -31.0),
+        ];
+        assert_eq!(run(poly(&square, &[&hole1])), ["B", "C", "D"]);
+        assert_eq!(run(poly(&square, &[&hole1, &hole2])), ["B", "D"]);
+        let crossing = poly(
+            &[
+                (50.0, -50.0),
+                (55.0, 55.0),
+                (-50.0, 50.0),
+                (70.0, -25.0),
+                (50.0, -50.0),
+            ],
+            &[],
+        );
+        assert!(validate(&crossing)
+            .unwrap_err()
+            .contains("edges 0 and 2 cross"));
     }
 
     #[test]

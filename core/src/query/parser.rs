@@ -456,33 +456,56 @@ impl Parser {
         let longitude = self.geo_coordinate("'['")?;
         self.expect_punct(",", "the longitude")?;
         let latitude = self.geo_coordinate("','")?;
-        if self.eat_punct(",") {
-            // The altitude: accepted and ignored, as in Realm.
+        // The altitude: accepted and ignored, as in Realm (except for a circle's center).
+        let has_altitude = self.eat_punct(",");
+        if has_altitude {
             self.geo_coordinate("the latitude")?;
         }
         let close = self.expect_punct("]", "the coordinates of a point")?;
         Ok(GeoPointExpr {
             longitude,
             latitude,
+            has_altitude,
             span: open.to(close),
         })
     }
 
-    /// A number (optionally signed) or `$n`.
+    /// A coordinate or radius: as in realm-core's grammar, a natural number, a float
+    /// (optionally negative) or `$n`; a negative integer such as `-45` is rejected (write
+    /// `-45.0`).
     fn geo_coordinate(&mut self, after: &str) -> Result<Expr, QueryError> {
-        match self.peek().tok {
-            Tok::Number { .. } | Tok::Arg(_) | Tok::Punct("-" | "+") => {
-                let e = self.factor(after)?;
-                match e {
-                    Expr::Literal(Literal::Number(_), _) | Expr::Argument(..) => Ok(e),
-                    other => Err(QueryError::Syntax {
-                        position: other.span().start,
-                        message: "expected a number or an argument in a geospatial shape"
-                            .to_owned(),
-                    }),
-                }
+        let t = self.peek().clone();
+        match &t.tok {
+            Tok::Arg(n) => {
+                self.bump();
+                Ok(Expr::Argument(*n, t.span))
             }
-            _ => Err(self.expected("a number", Some(after.to_owned()))),
+            Tok::Number { text, .. } => {
+                self.bump();
+                Ok(Expr::Literal(Literal::Number(text.clone()), t.span))
+            }
+            Tok::Punct("-") => match self.peek_at(1).tok.clone() {
+                Tok::Number {
+                    text,
+                    plain_int: false,
+                } => {
+                    let n = self.peek_at(1).clone();
+                    self.bump();
+                    self.bump();
+                    Ok(Expr::Literal(
+                        Literal::Number(format!("-{text}")),
+                        t.span.to(n.span),
+                    ))
+                }
+                _ => Err(QueryError::Syntax {
+                    position: t.span.start,
+                    message: "expected a natural number, a float or an argument in a geospatial shape (a negative coordinate is written as a float, e.g. -45.0)".to_owned(),
+                }),
+            },
+            _ => Err(self.expected(
+                "a natural number, a float or an argument",
+                Some(after.to_owned()),
+            )),
         }
     }
 
