@@ -2044,13 +2044,17 @@ impl WriteTransaction {
                 cat: &self.db.inner.catalog,
             };
             for (class, row) in touched {
-                let schema = store.cat.class(&class)?;
-                if schema.embedded {
+                // A link nulled inside an embedded object changes the object holding it.
+                let Some((schema, row)) = store.top_level_of(store.cat.class(&class)?, row)? else {
                     continue;
-                }
+                };
                 // Rows deleted later in the same transaction are reported as deleted already.
                 if let Ok(pk) = store.pk_of(schema, row) {
-                    info.note(&class, pk, ObjectChangeKind::Modified(BTreeSet::new()));
+                    info.note(
+                        &schema.name,
+                        pk,
+                        ObjectChangeKind::Modified(BTreeSet::new()),
+                    );
                 }
             }
         }

@@ -45,9 +45,12 @@
 //! - set, added to, removed from or cleared any of its stored properties, including values
 //!   inside its embedded objects and its lists, sets and dictionaries (also when the value
 //!   written equals the old one), or removed a link from it because the target was deleted;
-//! - or modified an object it reaches through at most [`LINK_DEPTH`] links (to-one links and
-//!   lists, sets and dictionaries of links, followed from top-level objects; links held inside
-//!   embedded objects and `mixed` values are not followed).
+//! - or modified an object it reaches through at most [`LINK_DEPTH`] links: to-one links and
+//!   lists, sets and dictionaries of links, links held inside its embedded objects (at any
+//!   nesting, in single, list and dictionary slots), and links held in `mixed` values (single or
+//!   in a collection, of the object or of its embedded objects). A link inside an embedded
+//!   object is one hop from the top-level object holding it; deleting an object that such a link
+//!   pointed to modifies that top-level object too.
 //!
 //! For a query observer, the change set lists **deletions** (indices in the previous results),
 //! **insertions** and **modifications** (indices in the new results), each ascending. An object
@@ -57,8 +60,9 @@
 //! empty change set is never delivered.
 //!
 //! For an object observer, [`ChangeEvent::ObjectChanged`] names the properties that changed, in
-//! schema order: properties written in the commit, properties whose value differs, and link
-//! properties through which a changed linked object is reached. When the object is deleted,
+//! schema order: properties written in the commit, properties whose value differs, and the
+//! properties through which a changed linked object is reached (a link, `mixed` or collection
+//! property, or the embedded-object property holding the link). When the object is deleted,
 //! [`ChangeEvent::ObjectDeleted`] is delivered once and the observation ends.
 
 mod diff;

@@ -18,8 +18,9 @@ use crate::db::{
 };
 use crate::error::Result;
 use crate::query::bound::{Expr, Modifier, Path, Predicate, Step};
-use crate::query::{BoundQuery, ObjectSource, QueryError};
+use crate::query::BoundQuery;
 use crate::schema::{PropertyType, Schema};
+use crate::storage::objects::Store;
 use crate::storage::StorageError;
 use crate::value::{Link, PrimaryKey};
 
@@ -155,47 +156,96 @@ fn steps_classes(steps: &[Step], out: &mut HashSet<String>) {
     }
 }
 
+/// A way for an object of one class to link to an object of a top-level class: a link
+/// property, or a `mixed` property (which may hold a link to any top-level class), of a
+/// top-level class or of an embedded class held inside one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Edge {
+    /// The class holding the property (embedded or top-level).
+    origin: String,
+    /// The property.
+    property: String,
+}
+
 /// The link graph around the observed class, within [`LINK_DEPTH`].
+///
+/// An object's links are those of its own properties and of the embedded objects inside it, at
+/// any nesting: a link held in an embedded object counts as one hop from the top-level object
+/// holding it. A `mixed` value may hold a link to any top-level class, so a `mixed` property
+/// within reach makes every top-level class reachable one hop further.
 struct Watch {
     /// The observed class (the query's class, or the object's).
     root: String,
     /// Classes whose changes are read by the query (empty for an object observer).
     query_classes: HashSet<String>,
-    /// Link hops from `root` to each class reachable within `LINK_DEPTH`.
+    /// Link hops from `root` to each top-level class reachable within `LINK_DEPTH`.
     dist: HashMap<String, usize>,
-    /// For each linked class: the `(origin class, link property)` pairs that link to it from
-    /// classes in `dist`.
-    incoming: HashMap<String, Vec<(String, String)>>,
+    /// For each linked top-level class: the properties that link to it from within reach.
+    incoming: HashMap<String, Vec<Edge>>,
+    /// For each embedded class within reach: the `(class, property)` slots holding its objects.
+    parents: HashMap<String, Vec<(String, String)>>,
 }
 
 impl Watch {
     fn new(schema: &Schema, root: &str, query_classes: HashSet<String>) -> Self {
         let mut dist = HashMap::from([(root.to_owned(), 0)]);
-        let mut incoming: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut incoming: HashMap<String, Vec<Edge>> = HashMap::new();
+        let mut parents: HashMap<String, Vec<(String, String)>> = HashMap::new();
         let mut queue = VecDeque::from([root.to_owned()]);
+        // Top-level classes a `mixed` value can link to (asymmetric objects are not kept).
+        let any_target: Vec<&str> = schema
+            .classes
+            .iter()
+            .filter(|c| !c.embedded && !c.asymmetric)
+            .map(|c| c.name.as_str())
+            .collect();
         while let Some(name) = queue.pop_front() {
             let d = dist.get(&name).copied().unwrap_or(LINK_DEPTH);
-            let Some(class) = schema.class(&name) else {
-                continue;
-            };
-            if d >= LINK_DEPTH || class.embedded {
+            let is_top_level = schema.class(&name).is_some_and(|c| !c.embedded);
+            if d >= LINK_DEPTH || !is_top_level {
                 continue;
             }
-            for prop in &class.properties {
-                let Some(target) = prop.object_type.as_deref() else {
+            // The object's own properties, then those of the embedded objects inside it.
+            let mut body = vec![name.clone()];
+            let mut inside = HashSet::from([name.clone()]);
+            while let Some(holder) = body.pop() {
+                let Some(class) = schema.class(&holder) else {
                     continue;
                 };
-                let top_level = schema.class(target).is_some_and(|t| !t.embedded);
-                if prop.ty != PropertyType::Object || !top_level {
-                    continue;
-                }
-                incoming
-                    .entry(target.to_owned())
-                    .or_default()
-                    .push((name.clone(), prop.name.clone()));
-                if !dist.contains_key(target) {
-                    dist.insert(target.to_owned(), d + 1);
-                    queue.push_back(target.to_owned());
+                for prop in &class.properties {
+                    let targets: Vec<&str> = match (prop.ty, prop.object_type.as_deref()) {
+                        (PropertyType::Mixed, _) => any_target.clone(),
+                        (PropertyType::Object, Some(target)) => match schema.class(target) {
+                            Some(t) if t.embedded => {
+                                let slot = (holder.clone(), prop.name.clone());
+                                let slots = parents.entry(target.to_owned()).or_default();
+                                if !slots.contains(&slot) {
+                                    slots.push(slot);
+                                }
+                                if inside.insert(target.to_owned()) {
+                                    body.push(target.to_owned());
+                                }
+                                continue;
+                            }
+                            Some(_) => vec![target],
+                            None => continue,
+                        },
+                        _ => continue,
+                    };
+                    for target in targets {
+                        let edge = Edge {
+                            origin: holder.clone(),
+                            property: prop.name.clone(),
+                        };
+                        let edges = incoming.entry(target.to_owned()).or_default();
+                        if !edges.contains(&edge) {
+                            edges.push(edge);
+                        }
+                        if !dist.contains_key(target) {
+                            dist.insert(target.to_owned(), d + 1);
+                            queue.push_back(target.to_owned());
+                        }
+                    }
                 }
             }
         }
@@ -204,7 +254,32 @@ impl Watch {
             query_classes,
             dist,
             incoming,
+            parents,
         }
+    }
+
+    /// The top-level object holding the object at `row` of `class` (itself when `class` is
+    /// top-level), with the top-level property through which it holds it (`property` when
+    /// `class` is top-level).
+    fn top_level<'w>(
+        &'w self,
+        store: &Store<'_>,
+        class: &'w str,
+        row: i64,
+        property: &'w str,
+    ) -> Result<Option<(&'w str, i64, &'w str)>> {
+        let (mut class, mut row, mut property) = (class, row, property);
+        // Each step goes one embedding level up; the schema bounds the nesting.
+        for _ in 0..=self.parents.len() {
+            let Some(slots) = self.parents.get(class) else {
+                return Ok(Some((class, row, property)));
+            };
+            match store.embedded_parent(row, slots)? {
+                Some(parent) => (class, row, property) = parent,
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -618,13 +693,14 @@ struct Dirty {
 
 /// Follows links backwards from each modified object, level by level, up to [`LINK_DEPTH`]
 /// links from the observed class: an object of class `C` is followed back through a link of
-/// class `B` only if `B` is close enough to the observed class for the chain to fit.
+/// class `B` only if `B` is close enough to the observed class for the chain to fit. A link
+/// found in an embedded object leads to the top-level object holding it.
 fn dirty_objects(
     batch: &Pending,
-    source: &dyn ObjectSource,
+    store: &Store<'_>,
     watch: &Watch,
     observed: Option<&PrimaryKey>,
-) -> std::result::Result<Dirty, QueryError> {
+) -> Result<Dirty> {
     let mut objects: HashMap<String, HashSet<PrimaryKey>> = HashMap::new();
     let mut frontier = Vec::new();
     for (class, touched) in &batch.0 {
@@ -649,22 +725,30 @@ fn dirty_objects(
             let Some(edges) = watch.incoming.get(&target.class) else {
                 continue;
             };
-            for (origin_class, origin_property) in edges {
-                let fits = watch
-                    .dist
-                    .get(origin_class)
-                    .is_some_and(|d| d + level <= LINK_DEPTH);
-                if !fits {
-                    continue;
-                }
-                for owner in source.backlinks(target, origin_class, origin_property)? {
-                    if *origin_class == watch.root && observed == Some(&owner) {
-                        root_properties.insert(origin_property.clone());
+            for edge in edges {
+                let origin = store.cat.class(&edge.origin)?;
+                let prop = store.cat.property(origin, &edge.property)?;
+                for row in store.rows_linking_to(target, origin, prop)? {
+                    let Some((class, row, property)) =
+                        watch.top_level(store, &edge.origin, row, &edge.property)?
+                    else {
+                        continue;
+                    };
+                    let fits = watch
+                        .dist
+                        .get(class)
+                        .is_some_and(|d| d + level <= LINK_DEPTH);
+                    if !fits {
+                        continue;
                     }
-                    let seen = objects.entry(origin_class.clone()).or_default();
+                    let owner = store.pk_of(store.cat.class(class)?, row)?;
+                    if class == watch.root && observed == Some(&owner) {
+                        root_properties.insert(property.to_owned());
+                    }
+                    let seen = objects.entry(class.to_owned()).or_default();
                     if seen.insert(owner.clone()) {
                         next.push(Link {
-                            class: origin_class.clone(),
+                            class: class.to_owned(),
                             pk: owner,
                         });
                     }

@@ -912,3 +912,237 @@ fn handles_and_events_cross_threads() {
     send_sync::<ObserverHandle>();
     send_sync::<ChangeEvent>();
 }
+
+/// Links held inside embedded objects (at any nesting, in single, list and dictionary slots)
+/// and inside `mixed` values (single, list, dictionary, and in an embedded object).
+fn nested_links_schema() -> Schema {
+    let city = |name: &str, extra: Vec<Property>| {
+        let mut props = vec![
+            Property::new("_id", PropertyType::Int),
+            Property::new("name", PropertyType::String),
+        ];
+        props.extend(extra);
+        ObjectSchema::new(name, props).with_primary_key("_id")
+    };
+    let mut classes = vec![
+        ObjectSchema::new(
+            "Owner",
+            vec![
+                Property::new("_id", PropertyType::Int),
+                Property::link("home", "Home"),
+                Property::link("places", "Home").list(),
+                Property::link("homes", "Home").dictionary().optional(),
+                Property::new("any", PropertyType::Mixed).optional(),
+                Property::new("anys", PropertyType::Mixed).optional().list(),
+                Property::new("bag", PropertyType::Mixed)
+                    .optional()
+                    .dictionary(),
+            ],
+        )
+        .with_primary_key("_id"),
+        ObjectSchema::new(
+            "Home",
+            vec![
+                Property::new("street", PropertyType::String).optional(),
+                Property::link("city", "City"),
+                Property::link("deep", "Inner"),
+                Property::new("extra", PropertyType::Mixed).optional(),
+            ],
+        )
+        .into_embedded(),
+        ObjectSchema::new("Inner", vec![Property::link("city", "City")]).into_embedded(),
+        city("City", vec![Property::link("country", "Country")]),
+        city("Country", vec![]),
+    ];
+    // M0 → M1 → … → M5 through mixed values, for the link depth.
+    for i in 0..6 {
+        classes.push(
+            ObjectSchema::new(
+                format!("M{i}"),
+                vec![
+                    Property::new("_id", PropertyType::Int),
+                    Property::new("v", PropertyType::Int),
+                    Property::new("next", PropertyType::Mixed).optional(),
+                ],
+            )
+            .with_primary_key("_id"),
+        );
+    }
+    Schema::new(classes)
+}
+
+fn home_in(city: i64) -> Value {
+    Value::Embedded(doc(&[("city", link("City", city))]))
+}
+
+/// Owners 1…8 each reach City n (n = their key) by another route; Owner 9 reaches none.
+fn nested_links_db() -> Database {
+    let db = Database::open_temporary(Config::new(nested_links_schema())).unwrap();
+    db.write(|txn| {
+        txn.create("Country", doc(&[("_id", 1.into()), ("name", "A".into())]))?;
+        txn.create("Country", doc(&[("_id", 2.into()), ("name", "B".into())]))?;
+        for n in 1..=10 {
+            let mut city = doc(&[("_id", n.into()), ("name", format!("c{n}").into())]);
+            match n {
+                1 => city.insert("country".into(), link("Country", 1)),
+                4 => city.insert("country".into(), link("Country", 2)),
+                _ => None,
+            };
+            txn.create("City", city)?;
+        }
+        let owners = vec![
+            ("home", home_in(1)),
+            ("places", Value::List(vec![home_in(2)])),
+            (
+                "homes",
+                Value::Dictionary([("x".to_owned(), home_in(3))].into()),
+            ),
+            ("any", link("City", 4)),
+            ("anys", Value::List(vec![1.into(), link("City", 5)])),
+            (
+                "bag",
+                Value::Dictionary([("k".to_owned(), link("City", 6))].into()),
+            ),
+            (
+                "home",
+                Value::Embedded(doc(&[(
+                    "deep",
+                    Value::Embedded(doc(&[("city", link("City", 7))])),
+                )])),
+            ),
+            ("home", Value::Embedded(doc(&[("extra", link("City", 8))]))),
+            ("any", "no link".into()),
+        ];
+        for (i, (property, value)) in owners.into_iter().enumerate() {
+            let id = i64::try_from(i).unwrap() + 1;
+            txn.create("Owner", doc(&[("_id", id.into()), (property, value)]))?;
+        }
+        Ok::<_, Error>(())
+    })
+    .unwrap();
+    db
+}
+
+#[test]
+fn links_inside_embedded_objects_and_mixed_values_are_followed() {
+    let db = nested_links_db();
+    let rec = Recorder::default();
+    let _h = db
+        .observe_query("Owner", "TRUEPREDICATE", &[], rec.callback())
+        .unwrap();
+    rec.take();
+    let all: Vec<i64> = (1..=9).collect();
+    for n in 1..=8u64 {
+        set(
+            &db,
+            "City",
+            i64::try_from(n).unwrap(),
+            "name",
+            "renamed".into(),
+        );
+        assert_eq!(
+            rec.take(),
+            vec![changed(&all, &[], &[], &[n - 1])],
+            "the route of owner {n}"
+        );
+    }
+    // Cities no owner reaches.
+    set(&db, "City", 9, "name", "renamed".into());
+    set(&db, "City", 10, "name", "renamed".into());
+    assert_eq!(rec.take(), vec![]);
+    // Two links away: an embedded object's link, then a city's link; a mixed link, then a
+    // city's link.
+    set(&db, "Country", 1, "name", "AA".into());
+    assert_eq!(rec.take(), vec![changed(&all, &[], &[], &[0])]);
+    set(&db, "Country", 2, "name", "BB".into());
+    assert_eq!(rec.take(), vec![changed(&all, &[], &[], &[3])]);
+    // A link that leaves the embedded object or the mixed value is no longer followed.
+    set(&db, "Owner", 1, "home.city", Value::Null);
+    rec.take();
+    set(&db, "Owner", 4, "any", 5.into());
+    rec.take();
+    set(&db, "City", 1, "name", "again".into());
+    set(&db, "City", 4, "name", "again".into());
+    assert_eq!(rec.take(), vec![]);
+}
+
+#[test]
+fn deleting_an_object_linked_from_an_embedded_object_or_a_mixed_value_modifies_the_holder() {
+    let db = nested_links_db();
+    let rec = Recorder::default();
+    let _h = db
+        .observe_query("Owner", "TRUEPREDICATE", &[], rec.callback())
+        .unwrap();
+    rec.take();
+    let all: Vec<i64> = (1..=9).collect();
+    for (city, owner) in [(2, 1u64), (7, 6), (8, 7), (5, 4)] {
+        delete(&db, "City", city);
+        assert_eq!(
+            rec.take(),
+            vec![changed(&all, &[], &[], &[owner])],
+            "deleting city {city}"
+        );
+    }
+}
+
+#[test]
+fn object_observers_name_the_property_holding_the_embedded_or_mixed_link() {
+    let db = nested_links_db();
+    let cases = [
+        (1, "home"),
+        (2, "places"),
+        (3, "homes"),
+        (4, "any"),
+        (5, "anys"),
+        (6, "bag"),
+        (7, "home"),
+        (8, "home"),
+    ];
+    for (id, property) in cases {
+        let rec = Recorder::default();
+        let _h = db.observe_object("Owner", &pk(id), rec.callback()).unwrap();
+        rec.take();
+        set(&db, "City", id, "name", format!("renamed {id}").into());
+        assert_eq!(
+            object_changes(rec.take()),
+            vec![vec![property]],
+            "owner {id}"
+        );
+        // Another owner's city: nothing for this one.
+        set(
+            &db,
+            "City",
+            id % 8 + 1,
+            "name",
+            format!("other {id}").into(),
+        );
+        assert_eq!(rec.take(), vec![], "owner {id}");
+    }
+}
+
+#[test]
+fn links_in_mixed_values_count_toward_the_link_depth() {
+    let db = Database::open_temporary(Config::new(nested_links_schema())).unwrap();
+    db.write(|txn| {
+        for i in (0..6).rev() {
+            let mut d = doc(&[("_id", 1.into()), ("v", 0.into())]);
+            if i < 5 {
+                d.insert("next".into(), link(&format!("M{}", i + 1), 1));
+            }
+            txn.create(&format!("M{i}"), d)?;
+        }
+        Ok::<_, Error>(())
+    })
+    .unwrap();
+    let rec = Recorder::default();
+    let _h = db
+        .observe_query("M0", "TRUEPREDICATE", &[], rec.callback())
+        .unwrap();
+    rec.take();
+    for i in 1..=LINK_DEPTH {
+        set(&db, &format!("M{i}"), 1, "v", 1.into());
+        assert_eq!(rec.take(), vec![changed(&[1], &[], &[], &[0])], "M{i}");
+    }
+    set(&db, &format!("M{}", LINK_DEPTH + 1), 1, "v", 1.into());
+    assert_eq!(rec.take(), vec![]);
+}

@@ -344,13 +344,30 @@ fn index_name(catalog: &Catalog, class: &str, prop: &str) -> String {
 }
 
 /// Creates the index a single-valued property needs, if any: unique for the primary key, for
-/// indexed properties, and for links (deleting a target nulls them).
+/// indexed properties, and for links (deleting a target nulls them). A `mixed` property also
+/// gets a partial index on the links it holds (`C.p.links`), for the same reason and so that
+/// change notifications find what links to a changed object; it costs nothing for non-link
+/// values.
 pub fn create_column_index(
     conn: &Connection,
     catalog: &Catalog,
     class: &ObjectSchema,
     prop: &Property,
 ) -> Result<()> {
+    if prop.ty == PropertyType::Mixed {
+        conn.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({}) WHERE {} = {}",
+            quote(&format!(
+                "{}.{}.links",
+                catalog.table_name(&class.name),
+                prop.name
+            )),
+            catalog.table(&class.name),
+            quote(&prop.name),
+            quote(&tag_column(&prop.name)),
+            super::encode::MixedTag::Link as i64,
+        ))?;
+    }
     let is_pk = class.primary_key.as_deref() == Some(prop.name.as_str());
     let wanted = is_pk || prop.index != IndexKind::None || prop.ty == PropertyType::Object;
     if !wanted {

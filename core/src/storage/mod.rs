@@ -48,7 +48,9 @@
 //! - dictionaries add `key TEXT` with a unique `(owner, key)` index.
 //!
 //! Indexed properties and primary keys get SQLite indexes (`C.p.idx`, unique for the primary
-//! key); link columns are indexed too, since deleting a target nulls them.
+//! key); link columns are indexed too, since deleting a target nulls them, and so are the link
+//! values of a `mixed` column (a partial index `C.p.links`). `reverse` finds what links to an
+//! object, or holds an embedded one, through those indexes.
 //!
 //! # Connections and transactions
 //!
@@ -66,6 +68,7 @@ pub(crate) mod objects;
 pub mod order_key;
 pub mod outbox;
 pub mod path;
+pub(crate) mod reverse;
 pub(crate) mod source;
 pub(crate) mod sql;
 pub(crate) mod sync_store;
