@@ -719,16 +719,21 @@ impl<'a> Binder<'a> {
         other: Operand,
         op_span: Span,
     ) -> Result<Predicate, QueryError> {
+        // On a single value of a fixed type the comparison is a constant; on a collection of
+        // a fixed type it still says something (nulls have their own type, and an empty
+        // collection matches `ALL`), as in the docs' `ALL comments.@type == 'string'`.
         if let Operand::Path {
             ty: Ty::TypeName(true),
             span,
-            ..
+            path: fixed_path,
         } = &path
         {
-            return Err(invalid(
+            if !fixed_path.multi {
+                return Err(invalid(
                 *span,
                 "this @type is fixed by the schema, so comparing it with a type name compares two constants",
             ));
+            }
         }
         if matches!(right_quantifier, Some(Quantifier::All | Quantifier::None)) {
             return Err(invalid(
