@@ -42,9 +42,10 @@ use crate::storage::layout::{self, storage_of, Catalog, Storage};
 use crate::storage::meta::{self, FileState};
 use crate::storage::objects::{pk_display, Store, Target, WriteCtx};
 use crate::storage::path::{self, PathElement};
+use crate::storage::recorder::Recorder;
 use crate::storage::{sql, StorageError};
 use crate::sync::{
-    Changeset, Hlc, HybridClock, Instruction, Operation, PathSegment, ReplicaId, Stamp,
+    Changeset, Hlc, HybridClock, Operation, PathSegment, ReplicaId, Stamp,
 };
 use crate::value::{Document, Link, PrimaryKey, Value};
 
@@ -496,7 +497,7 @@ impl Database {
                 clock: Hlc::ZERO,
                 replica: self.inner.replica,
             }),
-            changeset: Changeset::new(self.inner.replica, Hlc::ZERO),
+            recorder: Recorder::default(),
             info: CommitInfo::default(),
             collecting: !lock(&self.inner.hooks).1.is_empty(),
             recording: self.inner.outbox,
@@ -507,7 +508,6 @@ impl Database {
             .map_err(StorageError::from)?;
         let clock = lock(&self.inner.clock).tick();
         txn.ctx.stamp.clock = clock;
-        txn.changeset.clock = clock;
         Ok(txn)
     }
 
@@ -1137,7 +1137,8 @@ pub struct WriteTransaction {
     db: Database,
     conn: Option<Connection>,
     ctx: WriteCtx,
-    changeset: Changeset,
+    /// The changes for the outbox, encoded as they are made.
+    recorder: Recorder,
     info: CommitInfo,
     /// Whether commit hooks are registered (otherwise no CommitInfo is collected).
     collecting: bool,
@@ -1197,12 +1198,7 @@ impl WriteTransaction {
     ) {
         // Objects without a primary key are local-only: they cannot be matched across replicas.
         if self.recording && class.primary_key.is_some() {
-            self.changeset.instructions.push(Instruction::at(
-                class.name.clone(),
-                pk.clone(),
-                path,
-                op,
-            ));
+            self.recorder.record(&class.name, pk, &path, &op);
         }
     }
 
@@ -1228,27 +1224,31 @@ impl WriteTransaction {
             conn: self.conn()?,
             cat: &cat,
         };
-        let schema = store.cat.class(class)?;
+        let schema = cat.class(class)?;
         if schema.embedded {
             return Err(embedded_class(class));
         }
         if schema.asymmetric {
             return self.create_asymmetric(class, doc);
         }
-        let row = store.insert_row(&self.ctx, schema, &doc)?;
-        let pk = match schema.primary_key_property() {
+        let given = store.resolve_document(schema, &doc)?;
+        let row = store.insert_resolved(&self.ctx, schema, &given)?;
+        let pk_index = schema
+            .primary_key
+            .as_deref()
+            .and_then(|name| schema.properties.iter().position(|p| p.name == name));
+        let pk = match pk_index {
             None => PrimaryKey::Int(row),
-            Some(p) => {
-                let v = doc
-                    .get(&p.name)
-                    .or(p.default.as_ref())
+            Some(i) => {
+                let v = given[i]
+                    .or(schema.properties[i].default.as_ref())
                     .cloned()
                     .unwrap_or_default();
                 PrimaryKey::try_from(v).map_err(|e| StorageError::corrupt(e.to_string()))?
             }
         };
         store.clear_tombstone(&self.ctx, schema, &pk)?;
-        self.record_create(cat.class(class)?, row, &pk, doc)?;
+        self.record_create(schema, row, &pk, &given)?;
         self.note(class, pk.clone(), ObjectChangeKind::Created);
         Ok(pk)
     }
@@ -1258,91 +1258,70 @@ impl WriteTransaction {
         schema: &ObjectSchema,
         row: i64,
         pk: &PrimaryKey,
-        mut doc: Document,
+        given: &[Option<&Value>],
     ) -> Result<()> {
         if !self.recording || schema.primary_key.is_none() {
             return Ok(());
         }
-        let mut instructions = Vec::with_capacity(schema.properties.len() + 1);
-        instructions.push(Instruction::create(schema.name.clone(), pk.clone()));
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        for prop in &schema.properties {
+        let class = schema.name.as_str();
+        self.recorder.record_create(class, pk);
+        let mut unset = Vec::new();
+        for (prop, given) in schema.properties.iter().zip(given) {
             if schema.primary_key.as_deref() == Some(prop.name.as_str()) {
                 continue;
             }
-            // The document is used up here: its values move into the instructions.
-            let value = match doc.swap_remove(&prop.name) {
-                Some(v) => v,
-                None => match &prop.default {
-                    Some(d) => d.clone(),
-                    None => continue,
-                },
+            let storage = storage_of(prop);
+            let Some(value) = given.or(prop.default.as_ref()) else {
+                if storage == Storage::Column {
+                    unset.push(prop.name.clone());
+                }
+                continue;
             };
-            let at = vec![PathSegment::Property(prop.name.clone())];
-            match (storage_of(prop), value) {
+            let at = || vec![PathSegment::Property(prop.name.clone())];
+            match (storage, value) {
                 (Storage::Computed, _) => {}
-                (Storage::Column, value) => instructions.push(Instruction::at(
-                    schema.name.clone(),
-                    pk.clone(),
-                    at,
-                    Operation::Set { value },
-                )),
+                (Storage::Column, value) => self.recorder.record_new_field(class, pk, &prop.name, value),
                 (Storage::Elements, Value::List(items)) if prop.collection == Collection::List => {
-                    for (entry, item) in store
-                        .list_entries(schema, prop, row)?
-                        .into_iter()
-                        .zip(items)
-                    {
-                        instructions.push(Instruction::at(
-                            schema.name.clone(),
-                            pk.clone(),
-                            at.clone(),
-                            Operation::ListInsert {
-                                element: entry.id,
-                                position: entry.pos,
-                                value: item,
-                            },
-                        ));
+                    let entries = self.store()?.list_entries(schema, prop, row)?;
+                    for (entry, item) in entries.into_iter().zip(items) {
+                        let op = Operation::ListInsert {
+                            element: entry.id,
+                            position: entry.pos,
+                            value: item.clone(),
+                        };
+                        self.recorder.record(class, pk, &at(), &op);
                     }
                 }
                 (Storage::Elements, Value::Set(items) | Value::List(items)) => {
                     for item in items {
-                        instructions.push(Instruction::at(
-                            schema.name.clone(),
-                            pk.clone(),
-                            at.clone(),
-                            Operation::SetAdd { value: item },
-                        ));
+                        let op = Operation::SetAdd {
+                            value: item.clone(),
+                        };
+                        self.recorder.record(class, pk, &at(), &op);
                     }
                 }
                 (Storage::Elements, Value::Dictionary(map)) => {
                     for (key, v) in map {
-                        instructions.push(Instruction::at(
-                            schema.name.clone(),
-                            pk.clone(),
-                            at.clone(),
-                            Operation::DictionarySet { key, value: v },
-                        ));
+                        let op = Operation::DictionarySet {
+                            key: key.clone(),
+                            value: v.clone(),
+                        };
+                        self.recorder.record(class, pk, &at(), &op);
                     }
                 }
                 (Storage::Elements, Value::Embedded(map)) => {
                     for (key, v) in map {
-                        instructions.push(Instruction::at(
-                            schema.name.clone(),
-                            pk.clone(),
-                            at.clone(),
-                            Operation::DictionarySet { key, value: v },
-                        ));
+                        let op = Operation::DictionarySet {
+                            key: key.clone(),
+                            value: v.clone(),
+                        };
+                        self.recorder.record(class, pk, &at(), &op);
                     }
                 }
                 (Storage::Elements, _) => {}
             }
         }
-        self.changeset.instructions.extend(instructions);
+        self.recorder.record_unset(class, row, unset);
         Ok(())
     }
 
@@ -2058,21 +2037,22 @@ impl WriteTransaction {
                 }
             }
         }
-        if !self.changeset.instructions.is_empty() {
+        let recorded = !self.recorder.is_empty();
+        if recorded {
             // The merge state (erase stamps, integer additions, element stamps) moves with the
             // data, in the same transaction.
-            crate::storage::sync_store::record_local(
+            let bytes = std::mem::take(&mut self.recorder).finish(
                 conn,
                 &self.db.inner.catalog,
-                &mut self.changeset,
+                self.db.inner.replica,
+                self.ctx.stamp.clock,
             )?;
-            let bytes = crate::storage::outbox::encode(&self.changeset);
             conn.prepare_cached("INSERT INTO __syncline_outbox (changeset) VALUES (?1)")
                 .and_then(|mut s| s.execute([bytes]))
                 .map_err(StorageError::from)?;
         }
         self.discard_ingested(conn)?;
-        if !info.is_empty() || !self.changeset.instructions.is_empty() {
+        if !info.is_empty() || recorded {
             meta::set_meta(conn, "clock", self.ctx.stamp.clock.to_packed())?;
         }
         conn.execute_batch("COMMIT").map_err(StorageError::from)?;

@@ -83,14 +83,15 @@ impl WriteTransaction {
             conn: self.conn()?,
             cat: &cat,
         };
-        let row = store.insert_row(&self.ctx, schema, &doc)?;
+        let given = store.resolve_document(schema, &doc)?;
+        let row = store.insert_resolved(&self.ctx, schema, &given)?;
         let value = doc
             .get(&pk_prop.name)
             .or(pk_prop.default.as_ref())
             .cloned()
             .unwrap_or_default();
         let pk = PrimaryKey::try_from(value).map_err(|e| StorageError::corrupt(e.to_string()))?;
-        self.record_create(schema, row, &pk, doc)?;
+        self.record_create(schema, row, &pk, &given)?;
         self.ingested.push((class.to_owned(), row));
         Ok(pk)
     }

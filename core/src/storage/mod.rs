@@ -68,6 +68,7 @@ pub(crate) mod objects;
 pub mod order_key;
 pub mod outbox;
 pub mod path;
+pub(crate) mod recorder;
 pub(crate) mod reverse;
 pub(crate) mod source;
 pub(crate) mod sql;

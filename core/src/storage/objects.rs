@@ -7,7 +7,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use rusqlite::types::Value as Sql;
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use crate::schema::{Collection, ObjectSchema, Property, PropertyType};
@@ -747,8 +747,32 @@ impl<'a> Store<'a> {
     /// row. Checks unknown properties, types and required fields; a duplicate primary key is a
     /// `DuplicatePrimaryKey` error.
     pub fn insert_row(&self, ctx: &WriteCtx, class: &ObjectSchema, doc: &Document) -> Result<i64> {
-        for key in doc.keys() {
-            let prop = self.cat.property(class, key)?;
+        let given = self.resolve_document(class, doc)?;
+        self.insert_resolved(ctx, class, &given)
+    }
+
+    /// The values of `doc` by property position of `class` (`None` where not given), after
+    /// checking that every key names a property that can be written.
+    pub fn resolve_document<'d>(
+        &self,
+        class: &ObjectSchema,
+        doc: &'d Document,
+    ) -> Result<Vec<Option<&'d Value>>> {
+        let mut given = vec![None; class.properties.len()];
+        for (i, (key, value)) in doc.iter().enumerate() {
+            // Documents usually list their properties in schema order: try that place first.
+            let index = match class.properties.get(i) {
+                Some(p) if p.name == *key => i,
+                _ => class
+                    .properties
+                    .iter()
+                    .position(|p| p.name == *key)
+                    .ok_or_else(|| StorageError::UnknownProperty {
+                        class: class.name.clone(),
+                        property: key.clone(),
+                    })?,
+            };
+            let prop = &class.properties[index];
             if storage_of(prop) == Storage::Computed {
                 return Err(StorageError::UnsupportedOperation {
                     class: class.name.clone(),
@@ -757,20 +781,30 @@ impl<'a> Store<'a> {
                     reason: "backlinks are computed, not stored".into(),
                 });
             }
+            given[index] = Some(value);
         }
+        Ok(given)
+    }
+
+    /// [`Store::insert_row`] for values already resolved by [`Store::resolve_document`].
+    pub fn insert_resolved(
+        &self,
+        ctx: &WriteCtx,
+        class: &ObjectSchema,
+        given: &[Option<&Value>],
+    ) -> Result<i64> {
         let pk_name = class.primary_key.as_deref();
         // The values in the order of `layout::insert_columns`.
         // Room for the stamp and every column (a mixed property takes two).
-        let mut values = Vec::with_capacity(2 + 2 * class.properties.len());
-        values.push(Sql::Integer(ctx.stamp.clock.to_packed()));
-        values.push(Sql::Integer(ctx.stamp.replica.to_i64()));
+        let mut values: Vec<ToSqlOutput<'_>> = Vec::with_capacity(2 + 2 * class.properties.len());
+        values.push(ToSqlOutput::Owned(Sql::Integer(ctx.stamp.clock.to_packed())));
+        values.push(ToSqlOutput::Owned(Sql::Integer(ctx.stamp.replica.to_i64())));
         let mut pk_value = None;
-        for prop in &class.properties {
+        for (prop, given) in class.properties.iter().zip(given) {
             if storage_of(prop) != Storage::Column {
                 continue;
             }
-            let given = doc.get(&prop.name).or(prop.default.as_ref());
-            let value = match given {
+            let value = match given.or(prop.default.as_ref()) {
                 Some(v) => v,
                 None if prop.optional
                     || prop.ty == PropertyType::Object
@@ -785,13 +819,24 @@ impl<'a> Store<'a> {
                     })
                 }
             };
-            let (sql, tag) = self.encode_value(ctx, class, prop, value)?;
             if pk_name == Some(prop.name.as_str()) {
-                pk_value = Some(value.clone());
+                pk_value = Some(value);
             }
-            values.push(sql);
-            if prop.ty == PropertyType::Mixed {
-                values.push(tag.map_or(Sql::Null, Sql::Integer));
+            // Text and bytes are bound where they are, not copied.
+            match (prop.ty, value) {
+                (PropertyType::String, Value::String(s)) => {
+                    values.push(ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())));
+                }
+                (PropertyType::Binary, Value::Binary(b)) => {
+                    values.push(ToSqlOutput::Borrowed(ValueRef::Blob(b)));
+                }
+                _ => {
+                    let (sql, tag) = self.encode_value(ctx, class, prop, value)?;
+                    values.push(ToSqlOutput::Owned(sql));
+                    if prop.ty == PropertyType::Mixed {
+                        values.push(ToSqlOutput::Owned(tag.map_or(Sql::Null, Sql::Integer)));
+                    }
+                }
             }
         }
         let duplicate = |pk: &Value| StorageError::DuplicatePrimaryKey {
@@ -800,7 +845,7 @@ impl<'a> Store<'a> {
                 .map(|p| pk_display(&p))
                 .unwrap_or_else(|_| format!("{pk:?}")),
         };
-        if let Some(Value::Null) = &pk_value {
+        if let Some(Value::Null) = pk_value {
             if self.row_of(class, &PrimaryKey::Null)?.is_some() {
                 return Err(duplicate(&Value::Null));
             }
@@ -813,16 +858,16 @@ impl<'a> Store<'a> {
         match res {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
-                return Err(duplicate(pk_value.as_ref().unwrap_or(&Value::Null)))
+                return Err(duplicate(pk_value.unwrap_or(&Value::Null)))
             }
             Err(e) => return Err(e.into()),
         }
         let row = self.conn.last_insert_rowid();
-        for prop in &class.properties {
+        for (prop, given) in class.properties.iter().zip(given) {
             if storage_of(prop) != Storage::Elements {
                 continue;
             }
-            if let Some(v) = doc.get(&prop.name).or(prop.default.as_ref()) {
+            if let Some(v) = given.or(prop.default.as_ref()) {
                 self.fill_collection(ctx, class, prop, row, v)?;
             }
         }
@@ -1408,6 +1453,17 @@ impl<'a> Store<'a> {
                 "INSERT OR REPLACE INTO __syncline_field_clocks (tbl, row, prop, clock, replica) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute(params![class, row, prop, ctx.stamp.clock.to_packed(), ctx.stamp.replica.to_i64()])?;
+        Ok(())
+    }
+
+    /// Records that field `prop` of `row` was not written by its object's create (unless this
+    /// transaction has written it since): a concurrent write made elsewhere must win over it.
+    pub fn record_unwritten_field(&self, class: &str, row: i64, prop: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO __syncline_field_clocks (tbl, row, prop, clock, replica) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![class, row, prop, Stamp::MIN.clock.to_packed(), Stamp::MIN.replica.to_i64()])?;
         Ok(())
     }
 

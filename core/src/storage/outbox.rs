@@ -1,20 +1,24 @@
 //! The outbox's compact binary form of a [`Changeset`].
 //!
 //! Writing the outbox is on the path of every local commit, so its encoding is built for speed
-//! and size: class and property names are interned once per changeset, integers are varints.
+//! and size: a write transaction encodes each instruction as it is made (no instruction objects
+//! are kept), class and property names are interned once per changeset, integers are varints,
+//! and an instruction on the same object as the one before it does not repeat the object.
 //! It is a local storage format only; the wire uses the sync module's BSON encoding.
 //!
-//! Layout (version 1): `0x01`, replica, packed clock, the string table (count, then length and
-//! UTF-8 bytes of each), the instruction count, then each instruction: class (string index),
-//! primary key, path (segment count, then segments), operation (tag and payload). Values are a
-//! tag byte and a payload; see `put_value`.
+//! Layout (version 2): `0x02`, replica, packed clock, the string table (count, then length and
+//! UTF-8 bytes of each), the instruction count, then each instruction: its object (`0` for the
+//! object of the previous instruction, else the class's string index plus one and the primary
+//! key), path (segment count, then segments), operation (tag and payload). Values are a tag
+//! byte and a payload; see `Writer::value`. Version 1, still read, wrote the class index and
+//! primary key in every instruction.
 
 use crate::sync::{Changeset, ElementId, Hlc, Instruction, Operation, PathSegment, ReplicaId};
 use crate::value::{Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, Uuid, Value};
 
 use super::{Result, StorageError};
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// Encodes instructions one by one; [`Writer::finish`] gives the outbox entry.
 #[derive(Debug, Default)]
@@ -22,6 +26,11 @@ pub struct Writer {
     body: Vec<u8>,
     strings: indexmap::IndexSet<String>,
     count: u64,
+    /// The object of the last instruction: its class's string index and encoded primary key.
+    last_class: Option<usize>,
+    last_pk: Vec<u8>,
+    /// Where the next primary key is encoded before it is compared with `last_pk`.
+    scratch: Vec<u8>,
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -30,6 +39,29 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
         v >>= 7;
     }
     out.push(v as u8);
+}
+
+fn put_pk(out: &mut Vec<u8>, pk: &PrimaryKey) {
+    match pk {
+        PrimaryKey::Null => out.push(0),
+        PrimaryKey::Int(i) => {
+            out.push(1);
+            varint(out, zigzag(*i));
+        }
+        PrimaryKey::String(s) => {
+            out.push(2);
+            varint(out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+        PrimaryKey::ObjectId(o) => {
+            out.push(3);
+            out.extend_from_slice(&o.bytes());
+        }
+        PrimaryKey::Uuid(u) => {
+            out.push(4);
+            out.extend_from_slice(u.as_bytes());
+        }
+    }
 }
 
 fn zigzag(v: i64) -> u64 {
@@ -57,7 +89,8 @@ impl Writer {
         self.body.extend_from_slice(b);
     }
 
-    fn name(&mut self, s: &str) {
+    /// The index of `s` in the string table, added if new.
+    fn intern(&mut self, s: &str) -> usize {
         // A changeset names few classes and properties: comparing against a short table is
         // cheaper than hashing every name.
         let known = if self.strings.len() <= SCAN_NAMES {
@@ -65,33 +98,39 @@ impl Writer {
         } else {
             self.strings.get_index_of(s)
         };
-        let index = match known {
+        match known {
             Some(i) => i,
             None => self.strings.insert_full(s.to_owned()).0,
-        };
+        }
+    }
+
+    fn name(&mut self, s: &str) {
+        let index = self.intern(s);
         self.uint(index as u64);
     }
 
-    fn pk(&mut self, pk: &PrimaryKey) {
-        match pk {
-            PrimaryKey::Null => self.body.push(0),
-            PrimaryKey::Int(i) => {
-                self.body.push(1);
-                self.int(*i);
-            }
-            PrimaryKey::String(s) => {
-                self.body.push(2);
-                self.bytes(s.as_bytes());
-            }
-            PrimaryKey::ObjectId(o) => {
-                self.body.push(3);
-                self.body.extend_from_slice(&o.bytes());
-            }
-            PrimaryKey::Uuid(u) => {
-                self.body.push(4);
-                self.body.extend_from_slice(u.as_bytes());
-            }
+    /// Starts an instruction on the object `class`/`pk`.
+    fn object(&mut self, class: &str, pk: &PrimaryKey) {
+        self.count += 1;
+        // Runs of instructions on one object (a create and its fields) are the common case.
+        let class_index = match self.last_class {
+            Some(i) if self.strings.get_index(i).is_some_and(|n| n == class) => i,
+            _ => self.intern(class),
+        };
+        self.scratch.clear();
+        put_pk(&mut self.scratch, pk);
+        if self.last_class == Some(class_index) && self.scratch == self.last_pk {
+            self.body.push(0);
+            return;
         }
+        self.uint(class_index as u64 + 1);
+        self.body.extend_from_slice(&self.scratch);
+        self.last_class = Some(class_index);
+        std::mem::swap(&mut self.scratch, &mut self.last_pk);
+    }
+
+    fn pk(&mut self, pk: &PrimaryKey) {
+        put_pk(&mut self.body, pk);
     }
 
     fn element(&mut self, id: &ElementId) {
@@ -176,8 +215,34 @@ impl Writer {
 
     /// Records one instruction.
     pub fn push(&mut self, ins: &Instruction) {
-        self.count += 1;
-        self.instruction(ins);
+        self.push_parts(&ins.object.class, &ins.object.pk, &ins.path, &ins.op);
+    }
+
+    /// Records the instruction `op` at `path` in the object `class`/`pk`.
+    pub fn push_parts(
+        &mut self,
+        class: &str,
+        pk: &PrimaryKey,
+        path: &[PathSegment],
+        op: &Operation,
+    ) {
+        self.object(class, pk);
+        self.uint(path.len() as u64);
+        for seg in path {
+            self.segment(seg);
+        }
+        self.operation(op);
+    }
+
+    /// Records setting the property `property` of the object `class`/`pk` to `value` (what
+    /// `push_parts` records for `Operation::Set` at a one-property path, without building it).
+    pub fn push_set(&mut self, class: &str, pk: &PrimaryKey, property: &str, value: &Value) {
+        self.object(class, pk);
+        self.uint(1);
+        self.body.push(0);
+        self.name(property);
+        self.body.push(2);
+        self.value(value);
     }
 
     /// How many instructions were recorded.
@@ -206,27 +271,25 @@ impl Writer {
         out
     }
 
-    fn instruction(&mut self, ins: &Instruction) {
-        self.name(&ins.object.class);
-        self.pk(&ins.object.pk);
-        self.uint(ins.path.len() as u64);
-        for seg in &ins.path {
-            match seg {
-                PathSegment::Property(p) => {
-                    self.body.push(0);
-                    self.name(p);
-                }
-                PathSegment::Key(k) => {
-                    self.body.push(1);
-                    self.bytes(k.as_bytes());
-                }
-                PathSegment::Element(id) => {
-                    self.body.push(2);
-                    self.element(id);
-                }
+    fn segment(&mut self, seg: &PathSegment) {
+        match seg {
+            PathSegment::Property(p) => {
+                self.body.push(0);
+                self.name(p);
+            }
+            PathSegment::Key(k) => {
+                self.body.push(1);
+                self.bytes(k.as_bytes());
+            }
+            PathSegment::Element(id) => {
+                self.body.push(2);
+                self.element(id);
             }
         }
-        match &ins.op {
+    }
+
+    fn operation(&mut self, op: &Operation) {
+        match op {
             Operation::CreateObject => self.body.push(0),
             Operation::EraseObject => self.body.push(1),
             Operation::Set { value } => {
@@ -296,6 +359,9 @@ struct Reader<'b> {
     buf: &'b [u8],
     at: usize,
     strings: Vec<String>,
+    version: u8,
+    /// The object of the previous instruction (version 2 refers back to it).
+    last: Option<Link>,
 }
 
 fn bad(what: &str) -> StorageError {
@@ -362,10 +428,35 @@ impl Reader<'_> {
 
     fn name(&mut self) -> Result<String> {
         let i = self.len()?;
+        self.name_at(i)
+    }
+
+    fn name_at(&self, i: usize) -> Result<String> {
         self.strings
             .get(i)
             .cloned()
             .ok_or_else(|| bad("a name index is out of range"))
+    }
+
+    fn object(&mut self) -> Result<Link> {
+        if self.version == 1 {
+            return Ok(Link {
+                class: self.name()?,
+                pk: self.pk()?,
+            });
+        }
+        let object = match self.len()? {
+            0 => self
+                .last
+                .clone()
+                .ok_or_else(|| bad("the first instruction refers to a previous object"))?,
+            head => Link {
+                class: self.name_at(head - 1)?,
+                pk: self.pk()?,
+            },
+        };
+        self.last = Some(object.clone());
+        Ok(object)
     }
 
     fn pk(&mut self) -> Result<PrimaryKey> {
@@ -447,8 +538,7 @@ impl Reader<'_> {
     }
 
     fn instruction(&mut self) -> Result<Instruction> {
-        let class = self.name()?;
-        let pk = self.pk()?;
+        let Link { class, pk } = self.object()?;
         let n = self.len()?;
         let mut path = Vec::with_capacity(n);
         for _ in 0..n {
@@ -508,8 +598,11 @@ pub fn decode(bytes: &[u8]) -> Result<Changeset> {
         buf: bytes,
         at: 0,
         strings: Vec::new(),
+        version: 0,
+        last: None,
     };
-    if r.byte()? != VERSION {
+    r.version = r.byte()?;
+    if !(1..=VERSION).contains(&r.version) {
         return Err(bad("an unknown version"));
     }
     let replica = ReplicaId::new(r.uint()?).map_err(|e| bad(&e.to_string()))?;

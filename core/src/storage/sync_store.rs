@@ -242,21 +242,19 @@ pub(crate) fn record_local(
         .instructions
         .iter()
         .any(|i| instruction_value(i).is_some_and(has_nested_collection));
-    let needs_state = changeset.instructions.iter().any(|i| match &i.op {
-        Operation::CreateObject | Operation::ListInsert { .. } => false,
-        Operation::Set { value } => matches!(value, Value::Embedded(_) | Value::Null),
-        _ => true,
-    });
+    let needs_state = changeset
+        .instructions
+        .iter()
+        .any(|i| needs_merge_state(&i.op));
     let unset = unset_after_create(cat, &changeset.instructions)?;
     if !unset.is_empty() {
         let store = Store { conn, cat };
-        let never = WriteCtx::new(Stamp::MIN);
         for (index, props) in unset {
             let object = &changeset.instructions[index].object;
             let class = cat.class(&object.class)?;
             if let Some(row) = store.row_of(class, &object.pk)? {
                 for prop in props {
-                    store.record_field_clock(&never, &class.name, row, prop)?;
+                    store.record_unwritten_field(&class.name, row, prop)?;
                 }
             }
         }
@@ -295,23 +293,40 @@ pub(crate) fn record_local(
     Ok(())
 }
 
-/// Retries the changes kept aside for objects this local changeset touched: creating an object
-/// (or an embedded object) locally can bring back what a merge kept for it.
-fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
-    let any: bool = conn
+/// Whether recording `op` locally needs [`record_local`]'s bookkeeping beyond the outbox
+/// entry: merge state to write or forget, or nested collections to expand.
+pub(crate) fn needs_merge_state(op: &Operation) -> bool {
+    match op {
+        Operation::CreateObject => false,
+        Operation::ListInsert { value, .. } => has_nested_collection(value),
+        Operation::Set { value } => {
+            matches!(value, Value::Embedded(_) | Value::Null) || has_nested_collection(value)
+        }
+        _ => true,
+    }
+}
+
+/// Whether merges kept changes aside (for objects that did not exist then) that a local create
+/// may bring back.
+pub(crate) fn ghosts_waiting(conn: &Connection) -> Result<bool> {
+    let table: bool = conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '__syncline_sync_ghosts')",
         )
         .and_then(|mut s| s.query_row([], |r| r.get(0)))
         .map_err(StorageError::from)?;
-    if !any {
-        return Ok(());
+    if !table {
+        return Ok(false);
     }
-    let any: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_ghosts)")
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_ghosts)")
         .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(StorageError::from)?;
-    if !any {
+        .map_err(|e| StorageError::from(e).into())
+}
+
+/// Retries the changes kept aside for objects this local changeset touched: creating an object
+/// (or an embedded object) locally can bring back what a merge kept for it.
+fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
+    if !ghosts_waiting(conn)? {
         return Ok(());
     }
     let mut store = SqliteMergeStore {
@@ -386,7 +401,7 @@ fn instruction_value(instruction: &Instruction) -> Option<&Value> {
 }
 
 /// Whether an embedded object value holds a collection (at any depth).
-fn has_nested_collection(value: &Value) -> bool {
+pub(crate) fn has_nested_collection(value: &Value) -> bool {
     match value {
         Value::Embedded(doc) => doc.values().any(|v| {
             matches!(v, Value::List(_) | Value::Set(_) | Value::Dictionary(_))
