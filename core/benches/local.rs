@@ -103,7 +103,7 @@ fn baseline(path: &Path) -> Connection {
 }
 
 fn person(i: usize) -> Document {
-    let mut d = Document::new();
+    let mut d = Document::with_capacity(6);
     d.insert("_id".into(), Value::Int(i as i64));
     d.insert("name".into(), Value::String(format!("name{}", i % 10_000)));
     d.insert("age".into(), Value::Int((i % 100) as i64));
@@ -165,7 +165,14 @@ fn insert_engine(db: &Database, n: usize) -> f64 {
     .0
 }
 
-fn insert_baseline(conn: &mut Connection, n: usize) -> f64 {
+/// The creation stamp (packed clock, replica id) the engine writes into every new row: the
+/// baseline writes the same values, so both store the same bytes.
+fn engine_stamp(db: &Database) -> (i64, i64) {
+    let stamp = db.write(|t| Ok::<_, Error>(t.stamp())).unwrap();
+    (stamp.clock.to_packed(), stamp.replica.to_i64())
+}
+
+fn insert_baseline(conn: &mut Connection, n: usize, (clock, replica): (i64, i64)) -> f64 {
     time(|| {
         let tx = conn.transaction().unwrap();
         {
@@ -174,8 +181,8 @@ fn insert_baseline(conn: &mut Connection, n: usize) -> f64 {
                 .unwrap();
             for i in 0..n {
                 stmt.execute(params![
-                    1,
-                    1,
+                    clock,
+                    replica,
                     i as i64,
                     format!("name{}", i % 10_000),
                     (i % 100) as i64,
@@ -209,13 +216,13 @@ fn main() {
                 Database::open(&e_path, Config::new(bench_schema()).with_outbox(outbox)).unwrap();
             let mut b = baseline(&b_path);
             engine = engine.min(insert_engine(&fresh, N));
-            baseline_ms = baseline_ms.min(insert_baseline(&mut b, N));
+            baseline_ms = baseline_ms.min(insert_baseline(&mut b, N, engine_stamp(&fresh)));
         }
         report(bench, N, engine, baseline_ms);
     }
     // The data the query rows run on.
     insert_engine(&db, N);
-    insert_baseline(&mut base, N);
+    insert_baseline(&mut base, N, engine_stamp(&db));
 
     // query_eq_indexed: 1,000 equality queries on an indexed string (10 matches each).
     let names: Vec<String> = (0..1000).map(|i| format!("name{}", i * 7)).collect();
@@ -342,7 +349,7 @@ fn realm_rows(db: &Database, mut base: Connection) {
     let (engine, _) = time(|| {
         db.write(|t| {
             for (k, (a, b, s)) in keys.iter().zip(&values) {
-                let mut d = Document::new();
+                let mut d = Document::with_capacity(4);
                 d.insert("_id".into(), Value::Int(*k));
                 d.insert("int_idx".into(), Value::Int(*a));
                 d.insert("int_plain".into(), Value::Int(*b));
@@ -353,14 +360,15 @@ fn realm_rows(db: &Database, mut base: Connection) {
         })
         .unwrap()
     });
+    let (clock, replica) = engine_stamp(db);
     let (baseline_ms, _) = time(|| {
         let tx = base.transaction().unwrap();
         {
             let mut stmt = tx
-                .prepare_cached("INSERT INTO \"RealmObj\" (_clock, _replica, \"_id\", \"int_idx\", \"int_plain\", \"str\") VALUES (1, 1, ?1, ?2, ?3, ?4)")
+                .prepare_cached("INSERT INTO \"RealmObj\" (_clock, _replica, \"_id\", \"int_idx\", \"int_plain\", \"str\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .unwrap();
             for (k, (a, b, s)) in keys.iter().zip(&values) {
-                stmt.execute(params![k, a, b, s]).unwrap();
+                stmt.execute(params![clock, replica, k, a, b, s]).unwrap();
             }
         }
         tx.commit().unwrap();

@@ -37,16 +37,14 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 use crate::query::{BoundQuery, ObjectSource, QueryError};
-use crate::schema::{Collection, ObjectSchema, PropertyType, Schema};
+use crate::schema::{Collection, ObjectSchema, Property, PropertyType, Schema};
 use crate::storage::layout::{self, storage_of, Catalog, Storage};
 use crate::storage::meta::{self, FileState};
 use crate::storage::objects::{pk_display, Store, Target, WriteCtx};
 use crate::storage::path::{self, PathElement};
 use crate::storage::recorder::Recorder;
 use crate::storage::{sql, StorageError};
-use crate::sync::{
-    Changeset, Hlc, HybridClock, Operation, PathSegment, ReplicaId, Stamp,
-};
+use crate::sync::{Changeset, Hlc, HybridClock, Operation, PathSegment, ReplicaId, Stamp};
 use crate::value::{Document, Link, PrimaryKey, Value};
 
 /// A migration callback: runs inside the write transaction that upgrades the file.
@@ -1264,24 +1262,30 @@ impl WriteTransaction {
             return Ok(());
         }
         let class = schema.name.as_str();
-        self.recorder.record_create(class, pk);
+        let is_pk = |p: &Property| schema.primary_key.as_deref() == Some(p.name.as_str());
+        // The values of the column properties go with the create, in one record.
+        let mut fields = Vec::with_capacity(schema.properties.len());
         let mut unset = Vec::new();
         for (prop, given) in schema.properties.iter().zip(given) {
-            if schema.primary_key.as_deref() == Some(prop.name.as_str()) {
+            if is_pk(prop) || storage_of(prop) != Storage::Column {
                 continue;
             }
-            let storage = storage_of(prop);
+            match given.or(prop.default.as_ref()) {
+                Some(value) => fields.push((prop.name.as_str(), value)),
+                None => unset.push(prop.name.clone()),
+            }
+        }
+        self.recorder.record_create(class, pk, &fields);
+        for (prop, given) in schema.properties.iter().zip(given) {
+            if is_pk(prop) || storage_of(prop) != Storage::Elements {
+                continue;
+            }
             let Some(value) = given.or(prop.default.as_ref()) else {
-                if storage == Storage::Column {
-                    unset.push(prop.name.clone());
-                }
                 continue;
             };
             let at = || vec![PathSegment::Property(prop.name.clone())];
-            match (storage, value) {
-                (Storage::Computed, _) => {}
-                (Storage::Column, value) => self.recorder.record_new_field(class, pk, &prop.name, value),
-                (Storage::Elements, Value::List(items)) if prop.collection == Collection::List => {
+            match value {
+                Value::List(items) if prop.collection == Collection::List => {
                     let entries = self.store()?.list_entries(schema, prop, row)?;
                     for (entry, item) in entries.into_iter().zip(items) {
                         let op = Operation::ListInsert {
@@ -1292,7 +1296,7 @@ impl WriteTransaction {
                         self.recorder.record(class, pk, &at(), &op);
                     }
                 }
-                (Storage::Elements, Value::Set(items) | Value::List(items)) => {
+                Value::Set(items) | Value::List(items) => {
                     for item in items {
                         let op = Operation::SetAdd {
                             value: item.clone(),
@@ -1300,7 +1304,7 @@ impl WriteTransaction {
                         self.recorder.record(class, pk, &at(), &op);
                     }
                 }
-                (Storage::Elements, Value::Dictionary(map)) => {
+                Value::Dictionary(map) => {
                     for (key, v) in map {
                         let op = Operation::DictionarySet {
                             key: key.clone(),
@@ -1309,7 +1313,7 @@ impl WriteTransaction {
                         self.recorder.record(class, pk, &at(), &op);
                     }
                 }
-                (Storage::Elements, Value::Embedded(map)) => {
+                Value::Embedded(map) => {
                     for (key, v) in map {
                         let op = Operation::DictionarySet {
                             key: key.clone(),
@@ -1318,7 +1322,7 @@ impl WriteTransaction {
                         self.recorder.record(class, pk, &at(), &op);
                     }
                 }
-                (Storage::Elements, _) => {}
+                _ => {}
             }
         }
         self.recorder.record_unset(class, row, unset);

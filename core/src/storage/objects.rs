@@ -797,7 +797,9 @@ impl<'a> Store<'a> {
         // The values in the order of `layout::insert_columns`.
         // Room for the stamp and every column (a mixed property takes two).
         let mut values: Vec<ToSqlOutput<'_>> = Vec::with_capacity(2 + 2 * class.properties.len());
-        values.push(ToSqlOutput::Owned(Sql::Integer(ctx.stamp.clock.to_packed())));
+        values.push(ToSqlOutput::Owned(Sql::Integer(
+            ctx.stamp.clock.to_packed(),
+        )));
         values.push(ToSqlOutput::Owned(Sql::Integer(ctx.stamp.replica.to_i64())));
         let mut pk_value = None;
         for (prop, given) in class.properties.iter().zip(given) {

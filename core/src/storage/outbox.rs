@@ -9,9 +9,11 @@
 //! Layout (version 2): `0x02`, replica, packed clock, the string table (count, then length and
 //! UTF-8 bytes of each), the instruction count, then each instruction: its object (`0` for the
 //! object of the previous instruction, else the class's string index plus one and the primary
-//! key), path (segment count, then segments), operation (tag and payload). Values are a tag
-//! byte and a payload; see `Writer::value`. Version 1, still read, wrote the class index and
-//! primary key in every instruction.
+//! key), path (segment count, then segments), operation (tag and payload). A create with its
+//! fields is one record (tag 13: field count, then each field's name index and value) that
+//! reads back as the `CreateObject` and one `Set` per field. The instruction count counts those
+//! expanded instructions. Values are a tag byte and a payload; see `Writer::value`. Version 1,
+//! still read, wrote the class index and primary key in every instruction and had no tag 13.
 
 use crate::sync::{Changeset, ElementId, Hlc, Instruction, Operation, PathSegment, ReplicaId};
 use crate::value::{Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, Uuid, Value};
@@ -19,6 +21,9 @@ use crate::value::{Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, 
 use super::{Result, StorageError};
 
 const VERSION: u8 = 2;
+
+/// The operation tag of a create followed by its field values (version 2).
+const CREATE_WITH_FIELDS: u8 = 13;
 
 /// Encodes instructions one by one; [`Writer::finish`] gives the outbox entry.
 #[derive(Debug, Default)]
@@ -234,15 +239,19 @@ impl Writer {
         self.operation(op);
     }
 
-    /// Records setting the property `property` of the object `class`/`pk` to `value` (what
-    /// `push_parts` records for `Operation::Set` at a one-property path, without building it).
-    pub fn push_set(&mut self, class: &str, pk: &PrimaryKey, property: &str, value: &Value) {
+    /// Records the creation of the object `class`/`pk` with the first values of its fields:
+    /// what `push_parts` records for `Operation::CreateObject` followed by an `Operation::Set`
+    /// at each one-property path, in one record.
+    pub fn push_create(&mut self, class: &str, pk: &PrimaryKey, fields: &[(&str, &Value)]) {
         self.object(class, pk);
-        self.uint(1);
-        self.body.push(0);
-        self.name(property);
-        self.body.push(2);
-        self.value(value);
+        self.count += fields.len() as u64;
+        self.uint(0);
+        self.body.push(CREATE_WITH_FIELDS);
+        self.uint(fields.len() as u64);
+        for (name, value) in fields {
+            self.name(name);
+            self.value(value);
+        }
     }
 
     /// How many instructions were recorded.
@@ -537,7 +546,8 @@ impl Reader<'_> {
         })
     }
 
-    fn instruction(&mut self) -> Result<Instruction> {
+    /// Reads one record: an instruction, or (tag 13) a create and its field sets.
+    fn record(&mut self, out: &mut Vec<Instruction>) -> Result<()> {
         let Link { class, pk } = self.object()?;
         let n = self.len()?;
         let mut path = Vec::with_capacity(n);
@@ -549,7 +559,26 @@ impl Reader<'_> {
                 _ => return Err(bad("an unknown path segment tag")),
             });
         }
-        let op = match self.byte()? {
+        let tag = self.byte()?;
+        if tag == CREATE_WITH_FIELDS && self.version >= 2 {
+            if !path.is_empty() {
+                return Err(bad("a create has a path"));
+            }
+            let n = self.len()?;
+            out.push(Instruction::create(class.clone(), pk.clone()));
+            for _ in 0..n {
+                let name = self.name()?;
+                let value = self.value()?;
+                out.push(Instruction::at(
+                    class.clone(),
+                    pk.clone(),
+                    vec![PathSegment::Property(name)],
+                    Operation::Set { value },
+                ));
+            }
+            return Ok(());
+        }
+        let op = match tag {
             0 => Operation::CreateObject,
             1 => Operation::EraseObject,
             2 => Operation::Set {
@@ -588,7 +617,8 @@ impl Reader<'_> {
             12 => Operation::Clear,
             _ => return Err(bad("an unknown operation tag")),
         };
-        Ok(Instruction::at(class, pk, path, op))
+        out.push(Instruction::at(class, pk, path, op));
+        Ok(())
     }
 }
 
@@ -616,8 +646,11 @@ pub fn decode(bytes: &[u8]) -> Result<Changeset> {
     let count = r.len()?;
     let mut cs = Changeset::new(replica, clock);
     cs.instructions.reserve(count);
-    for _ in 0..count {
-        cs.instructions.push(r.instruction()?);
+    while cs.instructions.len() < count {
+        r.record(&mut cs.instructions)?;
+    }
+    if cs.instructions.len() != count {
+        return Err(bad("the instruction count does not match"));
     }
     if r.at != bytes.len() {
         return Err(bad("trailing bytes"));
@@ -732,5 +765,89 @@ mod tests {
             assert!(decode(&bytes[..cut]).is_err());
         }
         assert!(decode(&[9]).is_err());
+    }
+
+    #[test]
+    fn creates_and_runs_on_one_object_are_compact_and_read_back_as_instructions() {
+        let replica = ReplicaId::new(5).unwrap();
+        let clock = Hlc::new(99, 1).unwrap();
+        let name = Value::String("Rex".into());
+        let age = Value::Int(3);
+        let mut w = Writer::default();
+        w.push_create(
+            "Dog",
+            &PrimaryKey::Int(1),
+            &[("name", &name), ("age", &age)],
+        );
+        w.push_create("Dog", &PrimaryKey::Int(2), &[]);
+        let set = |pk: i64, field: &str, value: Value| {
+            Instruction::at(
+                "Dog",
+                PrimaryKey::Int(pk),
+                vec![PathSegment::Property(field.into())],
+                Operation::Set { value },
+            )
+        };
+        let later = [
+            set(2, "age", Value::Int(4)),
+            set(2, "name", Value::Null),
+            Instruction::erase("Cat", PrimaryKey::Int(2)),
+            set(1, "age", Value::Int(5)),
+        ];
+        for ins in &later {
+            w.push(ins);
+        }
+        assert_eq!(w.len(), 8);
+        let bytes = w.finish(replica, clock);
+        let mut expected = Changeset::new(replica, clock);
+        expected.instructions = vec![
+            Instruction::create("Dog", PrimaryKey::Int(1)),
+            set(1, "name", name.clone()),
+            set(1, "age", age.clone()),
+            Instruction::create("Dog", PrimaryKey::Int(2)),
+        ];
+        expected.instructions.extend(later);
+        assert_eq!(decode(&bytes).unwrap(), expected);
+        // The same instructions one by one take more room (each names its object)...
+        let one_by_one = encode(&expected);
+        assert_eq!(decode(&one_by_one).unwrap(), expected);
+        assert!(
+            bytes.len() < one_by_one.len(),
+            "{} {}",
+            bytes.len(),
+            one_by_one.len()
+        );
+        // ...and every truncation of either is an error, not a panic.
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err());
+        }
+    }
+
+    #[test]
+    fn version_1_entries_still_read() {
+        // Version 1: every instruction names its class and primary key.
+        let clock = Hlc::new(1_000, 2).unwrap();
+        let mut bytes = vec![1, 7];
+        varint(&mut bytes, clock.to_packed() as u64);
+        bytes.extend_from_slice(&[2, 3, b'D', b'o', b'g', 1, b'n']);
+        // Two instructions: create Dog(5), set Dog(5).n = 9.
+        bytes.extend_from_slice(&[2, 0, 1, 10, 0, 0, 0, 1, 10, 1, 0, 1, 2, 3, 18]);
+        let mut expected = Changeset::new(ReplicaId::new(7).unwrap(), clock);
+        expected.instructions = vec![
+            Instruction::create("Dog", PrimaryKey::Int(5)),
+            Instruction::at(
+                "Dog",
+                PrimaryKey::Int(5),
+                vec![PathSegment::Property("n".into())],
+                Operation::Set {
+                    value: Value::Int(9),
+                },
+            ),
+        ];
+        assert_eq!(decode(&bytes).unwrap(), expected);
+        // A "same object as before" head is not version 1: there it is class index 0.
+        let mut v2 = bytes.clone();
+        v2[0] = 2;
+        assert!(decode(&v2).is_err());
     }
 }

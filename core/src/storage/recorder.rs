@@ -35,19 +35,14 @@ impl Recorder {
         self.writer.push_parts(class, pk, path, op);
     }
 
-    /// Records the creation of the object `class`/`pk`; its fields follow with
-    /// [`Recorder::record_new_field`] and [`Recorder::record`].
-    pub fn record_create(&mut self, class: &str, pk: &PrimaryKey) {
-        self.writer
-            .push_parts(class, pk, &[], &Operation::CreateObject);
-    }
-
-    /// Records the first value of the column property `property` of an object this
-    /// transaction created.
-    pub fn record_new_field(&mut self, class: &str, pk: &PrimaryKey, property: &str, value: &Value) {
+    /// Records the creation of the object `class`/`pk` with the first values of its column
+    /// properties; its collections follow with [`Recorder::record`].
+    pub fn record_create(&mut self, class: &str, pk: &PrimaryKey, fields: &[(&str, &Value)]) {
         // A new object has no merge state to forget; only nested collections need expanding.
-        self.stateful |= sync_store::has_nested_collection(value);
-        self.writer.push_set(class, pk, property, value);
+        self.stateful |= fields
+            .iter()
+            .any(|(_, v)| sync_store::has_nested_collection(v));
+        self.writer.push_create(class, pk, fields);
     }
 
     /// Notes the column properties the create of row `row` of `class` left unset.

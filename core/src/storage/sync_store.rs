@@ -2528,6 +2528,46 @@ mod tests {
     }
 
     #[test]
+    fn a_field_set_after_its_create_in_one_transaction_counts_as_written() {
+        let db = open();
+        // Created without `a`, then `a` set, in one transaction (the second time with a change
+        // that takes the full bookkeeping path at commit).
+        for (pk, null_first) in [(1, false), (2, true)] {
+            db.write(|t| {
+                let mut doc = Document::new();
+                doc.insert("_id".into(), pk.into());
+                t.create("Task", doc)?;
+                if null_first {
+                    t.set("Task", &PrimaryKey::Int(pk), "a", Value::Null)?;
+                }
+                t.set("Task", &PrimaryKey::Int(pk), "a", "ours".into())?;
+                Ok::<_, crate::Error>(())
+            })
+            .unwrap();
+        }
+        for pk in [1, 2] {
+            db.apply_remote_changeset(&remote(
+                7,
+                PAST,
+                vec![at(
+                    pk,
+                    "a",
+                    Operation::Set {
+                        value: "theirs".into(),
+                    },
+                )],
+            ))
+            .unwrap();
+            // The local write is newer than the remote one: it stays.
+            assert_eq!(
+                snapshot(&db)[&PrimaryKey::Int(pk)]["a"],
+                "ours".into(),
+                "{pk}"
+            );
+        }
+    }
+
+    #[test]
     fn local_additions_count_on_top_of_an_older_remote_set() {
         let db = open();
         create_local(&db, 1);
