@@ -48,7 +48,8 @@
 //! - or modified an object it reaches through at most [`LINK_DEPTH`] links: to-one links and
 //!   lists, sets and dictionaries of links, links held inside its embedded objects (at any
 //!   nesting, in single, list and dictionary slots), and links held in `mixed` values (single or
-//!   in a collection, of the object or of its embedded objects). A link inside an embedded
+//!   in a collection, of the object or of its embedded objects, also inside lists and
+//!   dictionaries nested in a `mixed` value). A link inside an embedded
 //!   object is one hop from the top-level object holding it; deleting an object that such a link
 //!   pointed to modifies that top-level object too.
 //!

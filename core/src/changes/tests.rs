@@ -975,13 +975,14 @@ fn home_in(city: i64) -> Value {
     Value::Embedded(doc(&[("city", link("City", city))]))
 }
 
-/// Owners 1…8 each reach City n (n = their key) by another route; Owner 9 reaches none.
+/// Owners 1…8, 10 and 11 each reach City n (n = their key) by another route; Owner 9 reaches
+/// none; City 12 is reached by no owner.
 fn nested_links_db() -> Database {
     let db = Database::open_temporary(Config::new(nested_links_schema())).unwrap();
     db.write(|txn| {
         txn.create("Country", doc(&[("_id", 1.into()), ("name", "A".into())]))?;
         txn.create("Country", doc(&[("_id", 2.into()), ("name", "B".into())]))?;
-        for n in 1..=10 {
+        for n in 1..=12 {
             let mut city = doc(&[("_id", n.into()), ("name", format!("c{n}").into())]);
             match n {
                 1 => city.insert("country".into(), link("Country", 1)),
@@ -1012,6 +1013,18 @@ fn nested_links_db() -> Database {
             ),
             ("home", Value::Embedded(doc(&[("extra", link("City", 8))]))),
             ("any", "no link".into()),
+            // Lists and dictionaries held in mixed values (nested collections).
+            (
+                "any",
+                Value::List(vec![
+                    1.into(),
+                    Value::Dictionary([("deep".to_owned(), link("City", 10))].into()),
+                ]),
+            ),
+            (
+                "anys",
+                Value::List(vec![Value::List(vec![link("City", 11)])]),
+            ),
         ];
         for (i, (property, value)) in owners.into_iter().enumerate() {
             let id = i64::try_from(i).unwrap() + 1;
@@ -1031,8 +1044,8 @@ fn links_inside_embedded_objects_and_mixed_values_are_followed() {
         .observe_query("Owner", "TRUEPREDICATE", &[], rec.callback())
         .unwrap();
     rec.take();
-    let all: Vec<i64> = (1..=9).collect();
-    for n in 1..=8u64 {
+    let all: Vec<i64> = (1..=11).collect();
+    for n in (1..=8u64).chain([10, 11]) {
         set(
             &db,
             "City",
@@ -1048,7 +1061,7 @@ fn links_inside_embedded_objects_and_mixed_values_are_followed() {
     }
     // Cities no owner reaches.
     set(&db, "City", 9, "name", "renamed".into());
-    set(&db, "City", 10, "name", "renamed".into());
+    set(&db, "City", 12, "name", "renamed".into());
     assert_eq!(rec.take(), vec![]);
     // Two links away: an embedded object's link, then a city's link; a mixed link, then a
     // city's link.
@@ -1074,7 +1087,7 @@ fn deleting_an_object_linked_from_an_embedded_object_or_a_mixed_value_modifies_t
         .observe_query("Owner", "TRUEPREDICATE", &[], rec.callback())
         .unwrap();
     rec.take();
-    let all: Vec<i64> = (1..=9).collect();
+    let all: Vec<i64> = (1..=11).collect();
     for (city, owner) in [(2, 1u64), (7, 6), (8, 7), (5, 4)] {
         delete(&db, "City", city);
         assert_eq!(
@@ -1097,6 +1110,8 @@ fn object_observers_name_the_property_holding_the_embedded_or_mixed_link() {
         (6, "bag"),
         (7, "home"),
         (8, "home"),
+        (10, "any"),
+        (11, "anys"),
     ];
     for (id, property) in cases {
         let rec = Recorder::default();
@@ -1112,7 +1127,7 @@ fn object_observers_name_the_property_holding_the_embedded_or_mixed_link() {
         set(
             &db,
             "City",
-            id % 8 + 1,
+            id % 11 + 1,
             "name",
             format!("other {id}").into(),
         );

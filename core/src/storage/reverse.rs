@@ -7,9 +7,9 @@
 use rusqlite::types::Value as Sql;
 
 use crate::schema::{ObjectSchema, Property, PropertyType};
-use crate::value::Link;
+use crate::value::{Link, Value};
 
-use super::encode::{encode_mixed_link, MixedTag};
+use super::encode::{decode_nested, encode_mixed_link, MixedTag};
 use super::layout::{quote, storage_of, tag_column, Storage};
 use super::objects::Store;
 use super::Result;
@@ -78,7 +78,51 @@ impl Store<'_> {
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([arg], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+        if mixed {
+            out.extend(self.rows_with_nested_link(target, origin, prop)?);
+        }
+        Ok(out)
+    }
+
+    /// The rows of `origin` whose `mixed` property `prop` holds a list or dictionary with a
+    /// link to `target` inside (at any depth). Such links are kept by primary key inside the
+    /// collection's BSON, so no index serves them: only the collections whose bytes name the
+    /// target class are decoded.
+    fn rows_with_nested_link(
+        &self,
+        target: &Link,
+        origin: &ObjectSchema,
+        prop: &Property,
+    ) -> Result<Vec<i64>> {
+        let (list, dict) = (MixedTag::List as i64, MixedTag::Dictionary as i64);
+        let sql = match storage_of(prop) {
+            Storage::Column => format!(
+                "SELECT _row, {col} FROM {} WHERE {} IN ({list}, {dict}) AND instr({col}, ?1) > 0",
+                self.cat.table(&origin.name),
+                quote(&tag_column(&prop.name)),
+                col = quote(&prop.name),
+            ),
+            Storage::Elements => format!(
+                "SELECT owner, value FROM {} WHERE \"value@type\" IN ({list}, {dict}) \
+                 AND instr(value, ?1) > 0",
+                self.cat.elements(&origin.name, &prop.name)
+            ),
+            Storage::Computed => return Ok(Vec::new()),
+        };
+        // The class name as BSON writes it in the link's `$ref` string.
+        let mut needle = target.class.as_bytes().to_vec();
+        needle.push(0);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let candidates = stmt.query_map([Sql::Blob(needle)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut out = Vec::new();
+        for candidate in candidates {
+            let (row, stored): (i64, Sql) = candidate?;
+            if holds_link(&decode_nested(stored)?, target) {
+                out.push(row);
+            }
+        }
+        Ok(out)
     }
 
     /// The object holding the embedded object at `row` of the embedded class `class`, looked
@@ -138,6 +182,16 @@ impl Store<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// Whether `value` is, or holds at any depth of lists and dictionaries, a link to `target`.
+fn holds_link(value: &Value, target: &Link) -> bool {
+    match value {
+        Value::Link(link) => link == target,
+        Value::List(items) => items.iter().any(|v| holds_link(v, target)),
+        Value::Dictionary(map) => map.values().any(|v| holds_link(v, target)),
+        _ => false,
     }
 }
 
