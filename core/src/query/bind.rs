@@ -2005,7 +2005,10 @@ fn geo_shape_argument(value: &Value) -> Result<GeoShape, String> {
                         "{what} has coordinates but its type is not 'Point'"
                     ));
                 }
-                point_of(&map["coordinates"], what)
+                match map.get("coordinates") {
+                    Some(coordinates) => point_of(coordinates, what),
+                    None => Err(format!("{what} has no coordinates")),
+                }
             }
             Value::Dictionary(map) => {
                 let field = |k: &str| {

@@ -22,6 +22,12 @@
 //!   its `over` steps yield from it (`items.@avg.priority` is `Aggregate{Avg, [items, priority]}`;
 //!   `links.dict.@max` is `[links, Aggregate{Max, [dict]}]`).
 //! - [`Step::Length`] and [`Step::Type`] map each value to its length / type name.
+//! - [`Step::Nested`] steps into a list or dictionary held *inside* a `mixed` value (an index,
+//!   a key, every element, the keys, the size); a value that holds no such collection yields
+//!   nothing. Collections inside mixed values are never flattened by the other steps.
+//!
+//! Besides comparisons, a predicate can be [`Predicate::FullText`] or [`Predicate::GeoWithin`]
+//! (a path to point objects and a [`GeoShape`]).
 //!
 //! [`Path::multi`] says whether the path can yield more than one item (it crosses a to-many
 //! step outside an aggregate).

@@ -299,8 +299,12 @@ impl Loop {
     }
 }
 
-/// Whether the ring encloses `p` or has it on its boundary.
+/// Whether the ring encloses `p` or has it on its boundary (a ring of fewer than three
+/// points, which binding rejects, encloses nothing).
 fn ring_contains(ring: &[GeoPoint], p: &[f64; 3]) -> bool {
+    if ring.len() < 4 {
+        return false;
+    }
     let lp = Loop::new(ring);
     lp.on_boundary(p) || lp.encloses(p)
 }
@@ -308,6 +312,9 @@ fn ring_contains(ring: &[GeoPoint], p: &[f64; 3]) -> bool {
 /// Like [`ring_contains`] but without the boundary (a point on a hole's edge stays in the
 /// polygon).
 fn ring_interior_contains(ring: &[GeoPoint], p: &[f64; 3]) -> bool {
+    if ring.len() < 4 {
+        return false;
+    }
     let lp = Loop::new(ring);
     !lp.on_boundary(p) && lp.encloses(p)
 }
@@ -512,6 +519,21 @@ mod tests {
         assert!(validate(&crossing)
             .unwrap_err()
             .contains("edges 0 and 2 cross"));
+    }
+
+    #[test]
+    fn degenerate_rings_enclose_nothing() {
+        for outer in [
+            vec![],
+            vec![pt(0.0, 0.0)],
+            vec![pt(0.0, 0.0), pt(1.0, 1.0), pt(0.0, 0.0)],
+        ] {
+            let shape = GeoShape::Polygon {
+                outer,
+                holes: vec![vec![]],
+            };
+            assert!(!contains(&shape, &pt(0.0, 0.0)));
+        }
     }
 
     #[test]
