@@ -1416,7 +1416,23 @@ impl<'a> Binder<'a> {
         let mut multi = false;
         // Start of the steps that produced the current (unconsumed) collection.
         let mut coll_start: Option<usize> = None;
-        let mut elems = kp.elems.iter().peekable();
+        // `[$n]` with an integer argument is a list index (`mixed[$0]`, `list[$0]`), with a
+        // string one a dictionary key.
+        let rewritten: Vec<PathElem> = kp
+            .elems
+            .iter()
+            .map(|e| match e {
+                PathElem::Key(KeyExpr::Argument(n), span) => match self.args.get(*n) {
+                    Some(Value::Int(i)) => match usize::try_from(*i) {
+                        Ok(at) => PathElem::Index(ast::IndexSel::At(at), *span),
+                        Err(_) => e.clone(),
+                    },
+                    _ => e.clone(),
+                },
+                other => other.clone(),
+            })
+            .collect();
+        let mut elems = rewritten.iter().peekable();
         if let Some(PathElem::Variable(name, span)) = elems.peek() {
             match &scope.variable {
                 Some(v) if v == name => {
