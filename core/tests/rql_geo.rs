@@ -145,8 +145,12 @@ fn circles_boxes_polygons_and_quantifiers() {
 fn bad_shapes_are_positioned_errors() {
     let q = "location GEOWITHIN geoCircle([0, 0], -1.0)";
     let (pos, msg) = invalid(q, &[]);
-    assert_eq!(pos, q.find("geoCircle").unwrap());
+    assert_eq!(pos, q.find("-1.0").unwrap());
     assert!(msg.contains("non-negative"), "{msg}");
+    let q = "location GEOWITHIN geoBox([0, 0], [1, 95.5])";
+    let (pos, msg) = invalid(q, &[]);
+    assert_eq!(pos, q.find("[1, 95.5]").unwrap());
+    assert!(msg.contains("latitude 95.5"), "{msg}");
     // As in realm-core's grammar, a negative coordinate is a float: `-1` is a syntax error.
     let q = "location GEOWITHIN geoCircle([-45, 0], 1.0)";
     match BoundQuery::new(q, &schema(), "Place", &[]).unwrap_err() {
@@ -164,7 +168,7 @@ fn bad_shapes_are_positioned_errors() {
     assert!(msg.contains("edges 0 and 2 cross"), "{msg}");
     let q = "name == 'x' AND location GEOWITHIN geoPolygon({[0, 0], [1, 0], [1, 1]})";
     let (pos, msg) = invalid(q, &[]);
-    assert_eq!(pos, q.find("geoPolygon").unwrap());
+    assert_eq!(pos, q.find("{[0, 0]").unwrap());
     assert!(msg.contains("not closed"), "{msg}");
     let (_, msg) = invalid("location GEOWITHIN geoBox([0, 100], [1, 1])", &[]);
     assert!(msg.contains("latitude 100"), "{msg}");

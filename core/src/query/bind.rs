@@ -331,11 +331,14 @@ impl<'a> Binder<'a> {
         Ok(value)
     }
 
+    /// A written point, its range checked (the error points at the point).
     fn geo_point(&self, p: &ast::GeoPointExpr) -> Result<GeoPoint, QueryError> {
-        Ok(GeoPoint {
+        let point = GeoPoint {
             longitude: self.geo_number(&p.longitude)?,
             latitude: self.geo_number(&p.latitude)?,
-        })
+        };
+        super::geo::check_point(&point).map_err(|why| invalid(p.span, why))?;
+        Ok(point)
     }
 
     fn geo_shape(&self, shape: &ast::GeoShapeExpr) -> Result<GeoShape, QueryError> {
@@ -347,10 +350,13 @@ impl<'a> Binder<'a> {
                         "the center of a geoCircle must have exactly 2 coordinates (longitude, latitude), found 3",
                     ));
                 }
-                GeoShape::Circle {
+                let shape = GeoShape::Circle {
                     center: self.geo_point(center)?,
                     radius: self.geo_number(radius)?,
-                }
+                };
+                // A bad radius is reported at the radius.
+                super::geo::validate(&shape).map_err(|why| invalid(radius.span(), why))?;
+                shape
             }
             ast::GeoShapeExpr::Box {
                 bottom_left,
@@ -362,12 +368,20 @@ impl<'a> Binder<'a> {
             },
             ast::GeoShapeExpr::Polygon { rings, .. } => {
                 let mut points = Vec::with_capacity(rings.len());
-                for (ring, _) in rings {
-                    points.push(
-                        ring.iter()
-                            .map(|p| self.geo_point(p))
-                            .collect::<Result<Vec<_>, _>>()?,
-                    );
+                for (i, (ring, span)) in rings.iter().enumerate() {
+                    let ring = ring
+                        .iter()
+                        .map(|p| self.geo_point(p))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    // A ring that is not closed, too small or crossing itself is reported at
+                    // the ring.
+                    let name = if i == 0 {
+                        "the outer ring".to_owned()
+                    } else {
+                        format!("hole {i}")
+                    };
+                    super::geo::check_ring(&ring, &name).map_err(|why| invalid(*span, why))?;
+                    points.push(ring);
                 }
                 let mut rings = points.into_iter();
                 GeoShape::Polygon {

@@ -56,7 +56,8 @@ pub(crate) fn validate(shape: &GeoShape) -> Result<(), String> {
     Ok(())
 }
 
-fn check_point(p: &GeoPoint) -> Result<(), String> {
+/// Why a point is out of range, if it is.
+pub(crate) fn check_point(p: &GeoPoint) -> Result<(), String> {
     if !(p.longitude.is_finite() && (-180.0..=180.0).contains(&p.longitude)) {
         return Err(format!(
             "longitude {} is out of range: it must be between -180 and 180",
@@ -72,7 +73,8 @@ fn check_point(p: &GeoPoint) -> Result<(), String> {
     Ok(())
 }
 
-fn check_ring(ring: &[GeoPoint], name: &str) -> Result<(), String> {
+/// Why a ring (named `name` in the message) is not a valid closed ring, if it is not.
+pub(crate) fn check_ring(ring: &[GeoPoint], name: &str) -> Result<(), String> {
     for p in ring {
         check_point(p)?;
     }
