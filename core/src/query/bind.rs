@@ -1556,9 +1556,12 @@ impl<'a> Binder<'a> {
                     let prop = origin.property(property).ok_or_else(|| {
                         invalid(span, format!("'{class}' has no property '{property}'"))
                     })?;
-                    if prop.ty != PropertyType::Object
-                        || prop.object_type.as_deref() != Some(target.as_str())
-                    {
+                    // A mixed property can hold links to any class (typed links, which
+                    // Realm tracks as backlinks too).
+                    let links_here = prop.ty == PropertyType::Mixed
+                        || (prop.ty == PropertyType::Object
+                            && prop.object_type.as_deref() == Some(target.as_str()));
+                    if !links_here {
                         return Err(invalid(
                             span,
                             format!(
@@ -1588,9 +1591,10 @@ impl<'a> Binder<'a> {
                             continue;
                         }
                         for p in &c.properties {
-                            if p.ty == PropertyType::Object
-                                && p.object_type.as_deref() == Some(target.as_str())
-                            {
+                            let links_here = p.ty == PropertyType::Mixed
+                                || (p.ty == PropertyType::Object
+                                    && p.object_type.as_deref() == Some(target.as_str()));
+                            if links_here {
                                 sources.push((c.name.clone(), p.name.clone()));
                             }
                         }

@@ -36,27 +36,40 @@ pub trait ObjectSource {
     /// The objects of `origin_class` whose `origin_property` (a link, or a list, set or
     /// dictionary of links) points to `target`, once per link, in natural order.
     ///
-    /// The default scans `origin_class`; a store with an index should override it.
+    /// The default scans `origin_class` ([`scan_backlinks`]); a store with an index should
+    /// override it.
     fn backlinks(
         &self,
         target: &Link,
         origin_class: &str,
         origin_property: &str,
     ) -> Result<Vec<PrimaryKey>, QueryError> {
-        let mut out = Vec::new();
-        for pk in self.object_keys(origin_class)? {
-            let origin = Link {
-                class: origin_class.to_owned(),
-                pk,
-            };
-            let value = self.property_value(&origin, origin_property)?;
-            let count = count_links(&value, target);
-            for _ in 0..count {
-                out.push(origin.pk.clone());
-            }
-        }
-        Ok(out)
+        scan_backlinks(self, target, origin_class, origin_property)
     }
+}
+
+/// The objects of `origin_class` whose `origin_property` holds a link to `target` (once per
+/// link, also inside lists, dictionaries and collections nested in mixed values), found by
+/// reading every object of the class.
+pub fn scan_backlinks<S: ObjectSource + ?Sized>(
+    source: &S,
+    target: &Link,
+    origin_class: &str,
+    origin_property: &str,
+) -> Result<Vec<PrimaryKey>, QueryError> {
+    let mut out = Vec::new();
+    for pk in source.object_keys(origin_class)? {
+        let origin = Link {
+            class: origin_class.to_owned(),
+            pk,
+        };
+        let value = source.property_value(&origin, origin_property)?;
+        let count = count_links(&value, target);
+        for _ in 0..count {
+            out.push(origin.pk.clone());
+        }
+    }
+    Ok(out)
 }
 
 fn count_links(value: &Value, target: &Link) -> usize {

@@ -104,6 +104,11 @@ impl ObjectSource for Store<'_> {
             .cat
             .property(schema, origin_property)
             .map_err(source_err)?;
+        if prop.ty == PropertyType::Mixed {
+            // Links held in mixed values (also inside nested lists and dictionaries) have no
+            // link column to search: scan the origin class.
+            return crate::query::eval::scan_backlinks(self, target, origin_class, origin_property);
+        }
         if prop.ty != PropertyType::Object {
             return Ok(Vec::new());
         }
