@@ -289,14 +289,27 @@ pub fn apply_ghosts<S: MergeStore>(store: &mut S, object: &Link) -> Result<(), S
     merge.retry_ghosts()
 }
 
-/// Rejects values an instruction cannot carry: collections travel as their own instructions,
-/// and sets hold neither embedded objects nor nulls-of-embedded.
+/// Rejects values an instruction cannot carry: collections of a property travel as their own
+/// instructions, and sets hold neither embedded objects nor nulls-of-embedded. A list or
+/// dictionary written whole is the value of a `mixed` field or element (a nested collection,
+/// last writer wins as a whole); the store rejects it for a collection property.
 fn check_values(instruction: &Instruction) -> Result<(), SyncError> {
+    fn nested(value: &Value) -> Result<(), &'static str> {
+        match value {
+            Value::List(items) => items.iter().try_for_each(nested),
+            Value::Dictionary(map) => map.values().try_for_each(nested),
+            Value::Set(_) | Value::Embedded(_) => {
+                Err("a list or dictionary in a mixed value holds neither sets nor embedded objects")
+            }
+            _ => Ok(()),
+        }
+    }
     fn no_collections(value: &Value) -> Result<(), &'static str> {
         match value {
-            Value::List(_) | Value::Set(_) | Value::Dictionary(_) => Err(
+            Value::Set(_) => Err(
                 "a collection value cannot be written whole: use Clear and element instructions",
             ),
+            Value::List(_) | Value::Dictionary(_) => nested(value),
             Value::Embedded(doc) => doc.values().try_for_each(no_collections),
             _ => Ok(()),
         }

@@ -667,13 +667,26 @@ fn malformed_changesets_are_rejected_before_any_change() {
     let bad = cs(
         1,
         1,
-        vec![create(1), set(1, "l", Value::List(vec![1.into()]))],
+        vec![create(1), set(1, "l", Value::Set(vec![1.into()]))],
     );
     let err = integrate(&mut store, &bad).unwrap_err().to_string();
     assert!(
         err.contains("Task(1)") && err.contains("collection value"),
         "{err}"
     );
+    assert!(store.objects().is_empty());
+    // A list written whole is a nested collection of a mixed value: it holds neither sets nor
+    // embedded objects.
+    let bad = cs(
+        1,
+        1,
+        vec![
+            create(1),
+            set(1, "m", Value::List(vec![Value::Embedded(doc(&[]))])),
+        ],
+    );
+    let err = integrate(&mut store, &bad).unwrap_err().to_string();
+    assert!(err.contains("neither sets nor embedded"), "{err}");
     assert!(store.objects().is_empty());
     let bad = cs(
         1,
