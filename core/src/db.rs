@@ -37,12 +37,13 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 use crate::query::{BoundQuery, ObjectSource, QueryError};
-use crate::schema::{Collection, ObjectSchema, Property, PropertyType, Schema};
+use crate::schema::{Collection, ObjectSchema, PropertyType, Schema};
 use crate::storage::layout::{self, storage_of, Catalog, Storage};
 use crate::storage::meta::{self, FileState};
 use crate::storage::objects::{pk_display, Store, Target, WriteCtx};
 use crate::storage::path::{self, PathElement};
 use crate::storage::recorder::Recorder;
+use crate::storage::writer::WriterConn;
 use crate::storage::{sql, StorageError};
 use crate::sync::{Changeset, Hlc, HybridClock, Operation, PathSegment, ReplicaId, Stamp};
 use crate::value::{Document, Link, PrimaryKey, Value};
@@ -185,7 +186,7 @@ impl CommitInfo {
 pub struct HookId(u64);
 
 struct WriterSlot {
-    conn: Option<Connection>,
+    conn: Option<WriterConn>,
     holder: Option<ThreadId>,
 }
 
@@ -345,7 +346,7 @@ impl Database {
                 last_clock,
             )),
             writer: Mutex::new(WriterSlot {
-                conn: Some(conn),
+                conn: Some(WriterConn::open(conn)),
                 holder: None,
             }),
             writer_free: Condvar::new(),
@@ -613,7 +614,7 @@ impl Database {
         Ok(applied.integrated)
     }
 
-    fn release_writer(&self, conn: Connection) {
+    fn release_writer(&self, conn: WriterConn) {
         let mut slot = lock(&self.inner.writer);
         slot.conn = Some(conn);
         slot.holder = None;
@@ -1133,7 +1134,7 @@ impl Drop for ReadTransaction {
 /// none (cancel, drop, or an error in [`Database::write`]).
 pub struct WriteTransaction {
     db: Database,
-    conn: Option<Connection>,
+    conn: Option<WriterConn>,
     ctx: WriteCtx,
     /// The changes for the outbox, encoded as they are made.
     recorder: Recorder,
@@ -1157,9 +1158,9 @@ impl std::fmt::Debug for WriteTransaction {
 impl Drop for WriteTransaction {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            if !conn.is_autocommit() {
+            if !conn.conn().is_autocommit() {
                 // Rolling back can only fail if SQLite already rolled back.
-                let _ = conn.execute_batch("ROLLBACK");
+                let _ = conn.conn().execute_batch("ROLLBACK");
             }
             self.db.release_writer(conn);
         }
@@ -1168,6 +1169,10 @@ impl Drop for WriteTransaction {
 
 impl WriteTransaction {
     fn conn(&self) -> Result<&Connection> {
+        Ok(self.writer()?.conn())
+    }
+
+    fn writer(&self) -> Result<&WriterConn> {
         self.conn
             .as_ref()
             .ok_or_else(|| StorageError::corrupt("the transaction is closed").into())
@@ -1230,7 +1235,10 @@ impl WriteTransaction {
             return self.create_asymmetric(class, doc);
         }
         let given = store.resolve_document(schema, &doc)?;
-        let row = store.insert_resolved(&self.ctx, schema, &given)?;
+        let writer = self.writer()?;
+        let row = store.insert_resolved_with(&self.ctx, schema, &given, |sql, params| {
+            writer.insert(class, sql, rusqlite::params_from_iter(params.iter()))
+        })?;
         let pk_index = schema
             .primary_key
             .as_deref()
@@ -1262,12 +1270,15 @@ impl WriteTransaction {
             return Ok(());
         }
         let class = schema.name.as_str();
-        let is_pk = |p: &Property| schema.primary_key.as_deref() == Some(p.name.as_str());
+        let pk_position = schema
+            .primary_key
+            .as_deref()
+            .and_then(|name| schema.properties.iter().position(|p| p.name == name));
         // The values of the column properties go with the create, in one record.
         let mut fields = Vec::with_capacity(schema.properties.len());
         let mut unset = Vec::new();
-        for (prop, given) in schema.properties.iter().zip(given) {
-            if is_pk(prop) || storage_of(prop) != Storage::Column {
+        for (i, (prop, given)) in schema.properties.iter().zip(given).enumerate() {
+            if Some(i) == pk_position || storage_of(prop) != Storage::Column {
                 continue;
             }
             match given.or(prop.default.as_ref()) {
@@ -1276,8 +1287,8 @@ impl WriteTransaction {
             }
         }
         self.recorder.record_create(class, pk, &fields);
-        for (prop, given) in schema.properties.iter().zip(given) {
-            if is_pk(prop) || storage_of(prop) != Storage::Elements {
+        for (i, (prop, given)) in schema.properties.iter().zip(given).enumerate() {
+            if Some(i) == pk_position || storage_of(prop) != Storage::Elements {
                 continue;
             }
             let Some(value) = given.or(prop.default.as_ref()) else {
@@ -1997,11 +2008,11 @@ impl WriteTransaction {
             .conn
             .take()
             .ok_or_else(|| StorageError::corrupt("the transaction is closed"))?;
-        let result = self.finish(&conn);
+        let result = self.finish(conn.conn());
         let committed = result.is_ok();
-        if !committed && !conn.is_autocommit() {
+        if !committed && !conn.conn().is_autocommit() {
             // The commit failed before COMMIT took effect: undo everything.
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = conn.conn().execute_batch("ROLLBACK");
         }
         self.db.release_writer(conn);
         let info = result?;
@@ -2066,7 +2077,7 @@ impl WriteTransaction {
     /// Rolls back every change of this transaction.
     pub fn cancel(mut self) -> Result<()> {
         if let Some(conn) = self.conn.take() {
-            let result = conn.execute_batch("ROLLBACK");
+            let result = conn.conn().execute_batch("ROLLBACK");
             self.db.release_writer(conn);
             result.map_err(StorageError::from)?;
         }

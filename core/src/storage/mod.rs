@@ -73,6 +73,7 @@ pub(crate) mod reverse;
 pub(crate) mod source;
 pub(crate) mod sql;
 pub(crate) mod sync_store;
+pub(crate) mod writer;
 
 pub use path::PathElement;
 

@@ -793,6 +793,22 @@ impl<'a> Store<'a> {
         class: &ObjectSchema,
         given: &[Option<&Value>],
     ) -> Result<i64> {
+        self.insert_resolved_with(ctx, class, given, |sql, params| {
+            self.conn
+                .prepare_cached(sql)?
+                .execute(params_from_iter(params.iter()))
+        })
+    }
+
+    /// [`Store::insert_resolved`], running the row's INSERT (`sql` with `params`) through
+    /// `execute`.
+    pub fn insert_resolved_with(
+        &self,
+        ctx: &WriteCtx,
+        class: &ObjectSchema,
+        given: &[Option<&Value>],
+        execute: impl FnOnce(&str, &[ToSqlOutput<'_>]) -> rusqlite::Result<usize>,
+    ) -> Result<i64> {
         let pk_name = class.primary_key.as_deref();
         // The values in the order of `layout::insert_columns`.
         // Room for the stamp and every column (a mixed property takes two).
@@ -853,11 +869,7 @@ impl<'a> Store<'a> {
             }
         }
         let sql = self.cat.insert_sql(&class.name)?;
-        let res = self
-            .conn
-            .prepare_cached(sql)?
-            .execute(params_from_iter(values.iter()));
-        match res {
+        match execute(sql, &values) {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
                 return Err(duplicate(pk_value.unwrap_or(&Value::Null)))

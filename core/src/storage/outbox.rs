@@ -36,6 +36,9 @@ pub struct Writer {
     last_pk: Vec<u8>,
     /// Where the next primary key is encoded before it is compared with `last_pk`.
     scratch: Vec<u8>,
+    /// The string index the next name is likely to have: names come in runs in the order they
+    /// were first seen (a class, then its properties).
+    hint: usize,
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -96,6 +99,10 @@ impl Writer {
 
     /// The index of `s` in the string table, added if new.
     fn intern(&mut self, s: &str) -> usize {
+        if self.strings.get_index(self.hint).is_some_and(|n| n == s) {
+            self.hint += 1;
+            return self.hint - 1;
+        }
         // A changeset names few classes and properties: comparing against a short table is
         // cheaper than hashing every name.
         let known = if self.strings.len() <= SCAN_NAMES {
@@ -103,10 +110,12 @@ impl Writer {
         } else {
             self.strings.get_index_of(s)
         };
-        match known {
+        let index = match known {
             Some(i) => i,
             None => self.strings.insert_full(s.to_owned()).0,
-        }
+        };
+        self.hint = index + 1;
+        index
     }
 
     fn name(&mut self, s: &str) {
@@ -119,7 +128,10 @@ impl Writer {
         self.count += 1;
         // Runs of instructions on one object (a create and its fields) are the common case.
         let class_index = match self.last_class {
-            Some(i) if self.strings.get_index(i).is_some_and(|n| n == class) => i,
+            Some(i) if self.strings.get_index(i).is_some_and(|n| n == class) => {
+                self.hint = i + 1;
+                i
+            }
             _ => self.intern(class),
         };
         self.scratch.clear();
