@@ -1376,6 +1376,35 @@ impl WriteTransaction {
         Ok(pk)
     }
 
+    /// Sets the properties given in `doc` on the existing object `class`/`pk` (the others keep
+    /// their values). An `ObjectNotFound` error when there is no such object, even when `doc`
+    /// is empty; the names in `doc` are property names, not paths.
+    pub fn update(&mut self, class: &str, pk: &PrimaryKey, doc: Document) -> Result<()> {
+        refuse_asymmetric(
+            &self.db.inner.catalog,
+            class,
+            "its objects cannot be updated",
+        )?;
+        let cat = Arc::clone(&self.db.inner.catalog);
+        let schema = cat.class(class)?;
+        if schema.embedded {
+            return Err(embedded_class(class));
+        }
+        if self.store()?.row_of(schema, pk)?.is_none() {
+            return Err(StorageError::ObjectNotFound {
+                class: class.to_owned(),
+                pk: pk_display(pk),
+            }
+            .into());
+        }
+        for (name, value) in doc {
+            // A name is one property: check it before it is read as a path.
+            cat.property(schema, &name)?;
+            self.set_path(class, pk, &[PathElement::Property(name)], value)?;
+        }
+        Ok(())
+    }
+
     /// Sets the value at `path`: a property (`title`), a property of an embedded object
     /// (`address.street`, `items[2].name`), a list element (`tags[0]`) or a dictionary entry
     /// (`scores['ann']`). A whole collection or embedded object is replaced by the value given.

@@ -849,3 +849,47 @@ fn a_version_bump_runs_the_migration_even_for_additive_changes() {
     // Migration writes are local: they are not uploaded.
     assert_eq!(db.outbox().unwrap().len(), 1);
 }
+
+#[test]
+fn update_sets_the_given_properties_of_an_existing_object_only() {
+    let db = open();
+    seed(&db);
+    let ann = PrimaryKey::Int(1);
+    db.write(|t| {
+        t.update(
+            "Person",
+            &ann,
+            doc(&[("name", "Anne".into()), ("age", 40.into())]),
+        )
+    })
+    .unwrap();
+    let person = db.read(|t| t.get("Person", &ann)).unwrap().unwrap();
+    assert_eq!(person.fields["name"], "Anne".into());
+    assert_eq!(person.fields["age"], 40.into());
+    assert_eq!(person.fields["score"], Value::Double(1.5));
+    // No such object: an error even when nothing is to be set.
+    for fields in [doc(&[]), doc(&[("name", "x".into())])] {
+        let r = db.write(|t| t.update("Person", &PrimaryKey::Int(9), fields.clone()));
+        assert!(matches!(
+            storage_err(r.unwrap_err()),
+            StorageError::ObjectNotFound { .. }
+        ));
+    }
+    // A name is a property, not a path; a bad one changes nothing.
+    let r = db.write(|t| {
+        t.update(
+            "Person",
+            &ann,
+            doc(&[("name", "B".into()), ("address.street", "x".into())]),
+        )
+    });
+    assert!(matches!(
+        storage_err(r.unwrap_err()),
+        StorageError::UnknownProperty { .. }
+    ));
+    let person = db.read(|t| t.get("Person", &ann)).unwrap().unwrap();
+    assert_eq!(person.fields["name"], "Anne".into());
+    // Embedded objects are reached through their owner.
+    let r = db.write(|t| t.update("Address", &ann, doc(&[])));
+    assert!(r.is_err());
+}

@@ -139,12 +139,7 @@ impl WriteTransaction {
     ) -> Result<()> {
         let pk = pk.try_into()?;
         let doc = document_from_fields(fields)?;
-        self.with(|txn| {
-            for (name, value) in doc {
-                txn.set(&class_name, &pk, &name, value)?;
-            }
-            Ok(())
-        })
+        self.with(|txn| Ok(txn.update(&class_name, &pk, doc)?))
     }
 
     /// Sets the value at `path` of an object: a property (`title`), a property of an embedded

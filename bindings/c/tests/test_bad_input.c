@@ -33,6 +33,7 @@ int main(void) {
     OK(syncline_transaction_create(txn, "Task", "{\"_id\": 1, \"title\": \"a\"}", NULL));
     FAILS(syncline_transaction_create(txn, "Task", "{\"_id\": 1, \"title\": \"b\"}", NULL), SYNCLINE_ERROR_CONFLICT, "already exists");
     FAILS(syncline_transaction_update(txn, "Task", "99", "{\"title\": \"c\"}"), SYNCLINE_ERROR_NOT_FOUND, "99");
+    FAILS(syncline_transaction_update(txn, "Task", "99", "{}"), SYNCLINE_ERROR_NOT_FOUND, "99");
     FAILS(syncline_transaction_get(txn, "Task", "\"one\"", &json), SYNCLINE_ERROR_INVALID_ARGUMENT, "int");
     FAILS(syncline_transaction_create_many(txn, "Task", "{}", NULL), SYNCLINE_ERROR_INVALID_ARGUMENT, "array");
     OK(syncline_transaction_commit(txn));

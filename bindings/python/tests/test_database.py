@@ -70,6 +70,10 @@ def test_errors_carry_the_cores_message(db, tmp_path):
         txn.create("Task", task(1, "b"))
     with pytest.raises(SynclineError.InvalidArgument, match="Task.title"):
         txn.create("Task", {"_id": Value.INT(2), "title": Value.INT(42)})
+    # Updating a missing object fails, even with nothing to set.
+    for fields in ({}, {"title": Value.STRING("c")}):
+        with pytest.raises(SynclineError.NotFound, match="99"):
+            txn.update("Task", PrimaryKey.INT(99), fields)
     txn.cancel()
     with pytest.raises(SynclineError.InvalidArgument, match="Nope"):
         db.get("Nope", PrimaryKey.INT(1))

@@ -135,12 +135,7 @@ pub unsafe extern "C" fn syncline_transaction_update(
         let fields_text = unsafe { str_arg(fields_json, "fields_json") }?;
         let pk = json::primary_key(schema, &class_name, &json::parse(pk_text, "pk_json")?)?;
         let doc = json::document(schema, &class_name, fields_text)?;
-        txn.with(|t| {
-            for (name, value) in doc {
-                t.set(&class_name, &pk, &name, value)?;
-            }
-            Ok(())
-        })?;
+        txn.with(|t| Ok(t.update(&class_name, &pk, doc)?))?;
         Ok(())
     })
 }
