@@ -1236,8 +1236,8 @@ impl WriteTransaction {
         }
         let given = store.resolve_document(schema, &doc)?;
         let writer = self.writer()?;
-        let row = store.insert_resolved_with(&self.ctx, schema, &given, |sql, params| {
-            writer.insert(class, sql, rusqlite::params_from_iter(params.iter()))
+        let row = writer.with_insert(class, cat.insert_sql(class)?, |stmt| {
+            store.insert_resolved_into(&self.ctx, schema, &given, stmt)
         })?;
         let pk_index = schema
             .primary_key

@@ -893,3 +893,39 @@ fn update_sets_the_given_properties_of_an_existing_object_only() {
     let r = db.write(|t| t.update("Address", &ann, doc(&[])));
     assert!(r.is_err());
 }
+
+#[test]
+fn a_create_that_fails_halfway_leaves_the_next_create_whole() {
+    let db = open();
+    db.write(|t| {
+        // The embedded address lacks its required street: the person's row is never written.
+        let mut bad = doc(&[("_id", 1.into()), ("name", "Ann".into())]);
+        bad.insert(
+            "address".into(),
+            Value::Embedded(doc(&[("city", "X".into())])),
+        );
+        let err = t.create("Person", bad).unwrap_err();
+        assert!(err.to_string().contains("street"), "{err}");
+        // The same statement serves the next create with all of its own values.
+        let mut good = doc(&[("_id", 2.into()), ("name", "Bo".into()), ("age", 7.into())]);
+        good.insert(
+            "address".into(),
+            Value::Embedded(doc(&[("street", "Elm".into())])),
+        );
+        t.create("Person", good)?;
+        Ok::<_, Error>(())
+    })
+    .unwrap();
+    let people = db.read(|t| t.objects("Person")).unwrap();
+    assert_eq!(people.len(), 1);
+    let bo = &people[0].fields;
+    assert_eq!(bo["_id"], 2.into());
+    assert_eq!(bo["name"], "Bo".into());
+    assert_eq!(bo["age"], 7.into());
+    assert_eq!(bo["score"], Value::Double(1.5));
+    let Value::Embedded(address) = &bo["address"] else {
+        panic!("{bo:?}")
+    };
+    assert_eq!(address["street"], "Elm".into());
+    assert_eq!(address["city"], Value::Null);
+}

@@ -7,8 +7,8 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use rusqlite::types::{ToSql, Value as Sql};
+use rusqlite::{params, Connection, OptionalExtension, Statement};
 
 use crate::schema::{Collection, ObjectSchema, Property, PropertyType};
 use crate::sync::{ElementId, Hlc, ReplicaId, Stamp};
@@ -793,30 +793,31 @@ impl<'a> Store<'a> {
         class: &ObjectSchema,
         given: &[Option<&Value>],
     ) -> Result<i64> {
-        self.insert_resolved_with(ctx, class, given, |sql, params| {
-            self.conn
-                .prepare_cached(sql)?
-                .execute(params_from_iter(params.iter()))
-        })
+        let mut stmt = self
+            .conn
+            .prepare_cached(self.cat.insert_sql(&class.name)?)?;
+        self.insert_resolved_into(ctx, class, given, &mut stmt)
     }
 
-    /// [`Store::insert_resolved`], running the row's INSERT (`sql` with `params`) through
-    /// `execute`.
-    pub fn insert_resolved_with(
+    /// [`Store::insert_resolved`] through `stmt`, the class's INSERT
+    /// ([`Catalog::insert_sql`]) prepared on this store's connection: the values are bound
+    /// straight into it.
+    pub fn insert_resolved_into(
         &self,
         ctx: &WriteCtx,
         class: &ObjectSchema,
         given: &[Option<&Value>],
-        execute: impl FnOnce(&str, &[ToSqlOutput<'_>]) -> rusqlite::Result<usize>,
+        stmt: &mut Statement<'_>,
     ) -> Result<i64> {
+        // Parameters in the order of `layout::insert_columns`; every one is bound each time.
+        let mut at = 0;
+        let mut bind = |stmt: &mut Statement<'_>, value: &dyn ToSql| {
+            at += 1;
+            stmt.raw_bind_parameter(at, value)
+        };
+        bind(stmt, &ctx.stamp.clock.to_packed())?;
+        bind(stmt, &ctx.stamp.replica.to_i64())?;
         let pk_name = class.primary_key.as_deref();
-        // The values in the order of `layout::insert_columns`.
-        // Room for the stamp and every column (a mixed property takes two).
-        let mut values: Vec<ToSqlOutput<'_>> = Vec::with_capacity(2 + 2 * class.properties.len());
-        values.push(ToSqlOutput::Owned(Sql::Integer(
-            ctx.stamp.clock.to_packed(),
-        )));
-        values.push(ToSqlOutput::Owned(Sql::Integer(ctx.stamp.replica.to_i64())));
         let mut pk_value = None;
         for (prop, given) in class.properties.iter().zip(given) {
             if storage_of(prop) != Storage::Column {
@@ -843,16 +844,16 @@ impl<'a> Store<'a> {
             // Text and bytes are bound where they are, not copied.
             match (prop.ty, value) {
                 (PropertyType::String, Value::String(s)) => {
-                    values.push(ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())));
+                    bind(stmt, &s.as_str())?;
                 }
                 (PropertyType::Binary, Value::Binary(b)) => {
-                    values.push(ToSqlOutput::Borrowed(ValueRef::Blob(b)));
+                    bind(stmt, &b.as_slice())?;
                 }
                 _ => {
                     let (sql, tag) = self.encode_value(ctx, class, prop, value)?;
-                    values.push(ToSqlOutput::Owned(sql));
+                    bind(stmt, &sql)?;
                     if prop.ty == PropertyType::Mixed {
-                        values.push(ToSqlOutput::Owned(tag.map_or(Sql::Null, Sql::Integer)));
+                        bind(stmt, &tag)?;
                     }
                 }
             }
@@ -868,8 +869,7 @@ impl<'a> Store<'a> {
                 return Err(duplicate(&Value::Null));
             }
         }
-        let sql = self.cat.insert_sql(&class.name)?;
-        match execute(sql, &values) {
+        match stmt.raw_execute() {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
                 return Err(duplicate(pk_value.unwrap_or(&Value::Null)))

@@ -7,7 +7,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use rusqlite::{Connection, Params, Statement};
+use rusqlite::{Connection, Statement};
+
+use super::Result;
 
 self_cell::self_cell!(
     /// The writer connection and its kept statements.
@@ -51,20 +53,28 @@ impl WriterConn {
         self.borrow_owner()
     }
 
-    /// Runs `sql`, the INSERT of a new row of `class`, with `params`; returns the number of
-    /// rows inserted.
-    pub fn insert(&self, class: &str, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
+    /// Calls `f` with the INSERT of a new row of `class` (`sql`), prepared once and kept.
+    pub fn with_insert<R>(
+        &self,
+        class: &str,
+        sql: &str,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
         self.with_dependent(|conn, kept| {
             // Only a re-entrant call could find the map borrowed; it takes the shared cache.
             let Ok(mut inserts) = kept.inserts.try_borrow_mut() else {
-                return conn.prepare_cached(sql)?.execute(params);
+                let mut stmt = conn.prepare_cached(sql)?;
+                return f(&mut stmt);
             };
             if !inserts.contains_key(class) {
                 inserts.insert(class.to_owned(), conn.prepare(sql)?);
             }
             match inserts.get_mut(class) {
-                Some(stmt) => stmt.execute(params),
-                None => conn.prepare_cached(sql)?.execute(params),
+                Some(stmt) => f(stmt),
+                None => {
+                    let mut stmt = conn.prepare_cached(sql)?;
+                    f(&mut stmt)
+                }
             }
         })
     }
@@ -83,12 +93,15 @@ mod tests {
             .unwrap();
         let writer = WriterConn::open(conn);
         let sql = "INSERT INTO t (x) VALUES (?1)";
-        assert_eq!(writer.insert("t", sql, [1]).unwrap(), 1);
+        let insert = |writer: &WriterConn, x: i64| {
+            writer.with_insert("t", sql, |stmt| Ok(stmt.execute([x])?))
+        };
+        assert_eq!(insert(&writer, 1).unwrap(), 1);
         let writer = std::thread::spawn(move || {
-            assert_eq!(writer.insert("t", sql, [2]).unwrap(), 1);
+            assert_eq!(insert(&writer, 2).unwrap(), 1);
             // A failing run leaves the kept statement usable.
-            assert!(writer.insert("t", sql, [2]).is_err());
-            assert_eq!(writer.insert("t", sql, [3]).unwrap(), 1);
+            assert!(insert(&writer, 2).is_err());
+            assert_eq!(insert(&writer, 3).unwrap(), 1);
             writer
         })
         .join()
