@@ -2568,6 +2568,41 @@ mod tests {
     }
 
     #[test]
+    fn a_create_that_sets_collections_and_fields_wrote_every_field_it_set() {
+        let db = open();
+        db.write(|t| {
+            let mut emb = Document::new();
+            emb.insert("x".into(), "ours".into());
+            let mut doc = Document::new();
+            doc.insert("_id".into(), 1.into());
+            // In schema order the list comes before the embedded-object field.
+            doc.insert("l".into(), Value::List(vec![1.into()]));
+            doc.insert("emb".into(), Value::Embedded(emb));
+            t.create("Task", doc).map(|_| ())
+        })
+        .unwrap();
+        let mut theirs = Document::new();
+        theirs.insert("x".into(), "theirs".into());
+        db.apply_remote_changeset(&remote(
+            7,
+            PAST,
+            vec![at(
+                1,
+                "emb",
+                Operation::Set {
+                    value: Value::Embedded(theirs),
+                },
+            )],
+        ))
+        .unwrap();
+        // The create wrote `emb` after an older remote write: the create's value stays.
+        let Value::Embedded(emb) = &snapshot(&db)[&PrimaryKey::Int(1)]["emb"] else {
+            panic!("emb is not an embedded object");
+        };
+        assert_eq!(emb["x"], "ours".into());
+    }
+
+    #[test]
     fn local_additions_count_on_top_of_an_older_remote_set() {
         let db = open();
         create_local(&db, 1);
