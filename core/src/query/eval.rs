@@ -149,23 +149,34 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                 }
             }
             Value::Embedded(doc) => Item::Object(Obj::Embedded(doc)),
+            other => self.collection_item(other, Self::to_item)?,
+        })
+    }
+
+    /// A list, set or dictionary as an item whose elements `element` makes (a link to a
+    /// deleted object is not an element); any other value as itself.
+    fn collection_item(
+        &self,
+        value: Value,
+        element: fn(&Self, Value) -> Result<Item, QueryError>,
+    ) -> Result<Item, QueryError> {
+        Ok(match value {
             Value::List(items) | Value::Set(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for v in items {
-                    // A link to a deleted object is not an element.
                     if let Value::Link(l) = &v {
                         if !self.source.contains(l)? {
                             continue;
                         }
                     }
-                    out.push(self.to_item(v)?);
+                    out.push(element(self, v)?);
                 }
                 Item::Coll(out)
             }
             Value::Dictionary(map) => {
                 let mut out = BTreeMap::new();
                 for (k, v) in map {
-                    out.insert(k, self.to_item(v)?);
+                    out.insert(k, element(self, v)?);
                 }
                 Item::Dict(out)
             }
@@ -184,32 +195,12 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
 
     /// A stored `mixed` property (single or a collection of mixed values) as an item.
     fn mixed_property_item(&self, value: Value, single: bool) -> Result<Item, QueryError> {
-        if single {
-            return self.mixed_item(value);
+        match value {
+            Value::List(_) | Value::Set(_) | Value::Dictionary(_) if !single => {
+                self.collection_item(value, Self::mixed_item)
+            }
+            other => self.mixed_item(other),
         }
-        Ok(match value {
-            Value::List(items) | Value::Set(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for v in items {
-                    // A link to a deleted object is not an element.
-                    if let Value::Link(l) = &v {
-                        if !self.source.contains(l)? {
-                            continue;
-                        }
-                    }
-                    out.push(self.mixed_item(v)?);
-                }
-                Item::Coll(out)
-            }
-            Value::Dictionary(map) => {
-                let mut out = BTreeMap::new();
-                for (k, v) in map {
-                    out.insert(k, self.mixed_item(v)?);
-                }
-                Item::Dict(out)
-            }
-            other => self.mixed_item(other)?,
-        })
     }
 
     /// One step into the list or dictionary held by each mixed value.
