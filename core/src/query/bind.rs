@@ -2004,27 +2004,11 @@ fn geo_shape_argument(value: &Value) -> Result<GeoShape, String> {
         }
     };
     let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-    let number = |v: &Value, what: &str| match v {
-        Value::Int(i) => Ok(*i as f64),
-        Value::Double(d) => Ok(*d),
-        Value::Float(f) => Ok(f64::from(*f)),
-        other => Err(format!(
-            "{what} must be a number, not a {}",
-            other.type_name()
-        )),
-    };
+    let number = geo_number;
     // A point: `[lon, lat(, alt)]`, `{longitude, latitude(, altitude)}` or
     // `{type: "Point", coordinates: [lon, lat(, alt)]}`; `Some(true)` when it has an altitude.
     fn point_of(v: &Value, what: &str) -> Result<(GeoPoint, bool), String> {
-        let number = |v: &Value, what: &str| match v {
-            Value::Int(i) => Ok(*i as f64),
-            Value::Double(d) => Ok(*d),
-            Value::Float(f) => Ok(f64::from(*f)),
-            other => Err(format!(
-                "{what} must be a number, not a {}",
-                other.type_name()
-            )),
-        };
+        let number = geo_number;
         match v {
             Value::List(items) if (2..=3).contains(&items.len()) => Ok((
                 GeoPoint {
@@ -2246,4 +2230,17 @@ fn is_primitive_list(path: &Path) -> bool {
         Some(Step::Property(p))
             if matches!(p.collection, Collection::List | Collection::Set) && p.ty != PropertyType::Object
     )
+}
+
+/// A coordinate or distance of a geospatial shape argument as a number.
+fn geo_number(v: &Value, what: &str) -> Result<f64, String> {
+    match v {
+        Value::Int(i) => Ok(*i as f64),
+        Value::Double(d) => Ok(*d),
+        Value::Float(f) => Ok(f64::from(*f)),
+        other => Err(format!(
+            "{what} must be a number, not a {}",
+            other.type_name()
+        )),
+    }
 }
