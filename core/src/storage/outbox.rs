@@ -862,4 +862,26 @@ mod tests {
         v2[0] = 2;
         assert!(decode(&v2).is_err());
     }
+
+    proptest::proptest! {
+        /// Any bytes, or a valid entry with bytes flipped, decode to an error or a changeset,
+        /// never a panic or a runaway allocation.
+        #[test]
+        fn damaged_entries_are_errors_not_panics(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            flips in proptest::collection::vec((0usize..64, proptest::prelude::any::<u8>()), 0..4),
+        ) {
+            let _ = decode(&noise);
+            let mut w = Writer::default();
+            let name = Value::String("Rex".into());
+            w.push_create("Dog", &PrimaryKey::Int(1), &[("name", &name)]);
+            w.push(&Instruction::erase("Dog", PrimaryKey::Int(1)));
+            let mut bytes = w.finish(ReplicaId::new(3).unwrap(), Hlc::new(5, 0).unwrap());
+            let n = bytes.len();
+            for (at, b) in flips {
+                bytes[at % n] ^= b;
+            }
+            let _ = decode(&bytes);
+        }
+    }
 }
