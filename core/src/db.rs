@@ -2024,6 +2024,8 @@ impl WriteTransaction {
         let Some(row) = store.row_of(schema, pk)? else {
             return Ok(false);
         };
+        // Links to it stay remembered (unresolved) for merges: see `sync_store`.
+        crate::storage::sync_store::unresolve_links_to(store.conn, store.cat, schema, row)?;
         store.delete_row(&self.ctx, schema, row)?;
         store.write_tombstone(&self.ctx, schema, pk)?;
         self.record(cat.class(class)?, pk, Vec::new(), Operation::EraseObject);

@@ -13,7 +13,14 @@
 //!   stamps, when they differ from the element's insert stamp,
 //! - `__syncline_sync_clears(class, pk, path, clock, replica)`: the last clear of a collection,
 //! - `__syncline_sync_ghosts(class, pk, n, clock, replica, instruction)`: changes waiting for
-//!   their object or embedded object to exist.
+//!   their object or embedded object to exist,
+//! - `__syncline_sync_unresolved(class, pk, path, clock, replica, tclass, tpk, instruction)`:
+//!   links whose target does not exist (Realm's unresolved links), by the place holding them
+//!   (a field, a list element, a dictionary key or a set element) and by target. Such a link
+//!   reads as null (a dictionary value), or is left out (a list or set element); the stored
+//!   instruction writes it back when an object with the target's primary key is created.
+//!   `clock`/`replica` is the stamp that a clear or an erase compares: the field's or entry's
+//!   write, or the list element's insert.
 //!
 //! A field that was never written carries [`Stamp::MIN`]: objects created by a merge get it as
 //! their creation stamp (their real create stamp is in `__syncline_sync_objects`), and a field
@@ -59,25 +66,33 @@ CREATE TABLE IF NOT EXISTS __syncline_sync_clears (class TEXT NOT NULL, pk BLOB 
 CREATE TABLE IF NOT EXISTS __syncline_sync_ghosts (class TEXT NOT NULL, pk BLOB NOT NULL,
     n INTEGER NOT NULL, clock INTEGER NOT NULL, replica INTEGER NOT NULL,
     instruction BLOB NOT NULL, PRIMARY KEY (class, pk, n)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __syncline_sync_unresolved (class TEXT NOT NULL, pk BLOB NOT NULL,
+    path BLOB NOT NULL, clock INTEGER NOT NULL, replica INTEGER NOT NULL, tclass TEXT NOT NULL,
+    tpk BLOB NOT NULL, instruction BLOB NOT NULL, PRIMARY KEY (class, pk, path)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS __syncline_sync_unresolved_target
+    ON __syncline_sync_unresolved (tclass, tpk);
 ";
 
 /// The metadata tables keyed by a sync path, for cleaning up below a path.
-const PATH_TABLES: [&str; 4] = [
+const PATH_TABLES: [&str; 5] = [
     "__syncline_sync_adds",
     "__syncline_sync_entries",
     "__syncline_sync_elements",
     "__syncline_sync_clears",
+    "__syncline_sync_unresolved",
 ];
 
+/// Whether a table exists.
+fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = ?1)")
+        .and_then(|mut s| s.query_row([name], |r| r.get(0)))
+        .map_err(|e| StorageError::from(e).into())
+}
+
 fn ensure_tables(conn: &Connection) -> Result<()> {
-    // The tables are made on first use, in the transaction that first needs them.
-    let exists: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '__syncline_sync_ghosts')",
-        )
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(StorageError::from)?;
-    if !exists {
+    // The tables are made on first use, in the transaction that first needs them (the last
+    // one made is looked for, so that a database made before it gets it too).
+    if !table_exists(conn, "__syncline_sync_unresolved")? {
         conn.execute_batch(SCHEMA).map_err(StorageError::from)?;
     }
     Ok(())
@@ -113,6 +128,39 @@ fn path_key(path: &[PathSegment]) -> Vec<u8> {
         out.extend_from_slice(&bytes);
     }
     out
+}
+
+/// The key of a set element's place: the set's path key, then the element's identity as one
+/// more step (tag 4), so that it lies inside the set's path.
+fn set_element_key(path: &[PathSegment], value: &Value) -> Vec<u8> {
+    let mut out = path_key(path);
+    let element = crate::sync::memory::element_key(value);
+    out.push(4);
+    out.extend_from_slice(
+        &u32::try_from(element.len())
+            .unwrap_or(u32::MAX)
+            .to_be_bytes(),
+    );
+    out.extend_from_slice(&element);
+    out
+}
+
+/// The place key of what `instruction` writes, when it writes a link (see
+/// `__syncline_sync_unresolved`), and the stamp a clear or an erase compares with.
+fn link_place(instruction: &Instruction, stamp: Stamp) -> Option<(Vec<u8>, Stamp)> {
+    let path = instruction.path.as_slice();
+    match &instruction.op {
+        Operation::Set { .. } => Some((path_key(path), stamp)),
+        Operation::ListInsert { element, .. } => Some((
+            path_key(&with(path, PathSegment::Element(*element))),
+            element.stamp(),
+        )),
+        Operation::DictionarySet { key, .. } => {
+            Some((path_key(&with(path, PathSegment::Key(key.clone()))), stamp))
+        }
+        Operation::SetAdd { value } => Some((set_element_key(path, value), stamp)),
+        _ => None,
+    }
 }
 
 fn with(path: &[PathSegment], step: PathSegment) -> Vec<PathSegment> {
@@ -196,6 +244,7 @@ pub(crate) fn apply_remote(
     let mut store = SqliteMergeStore {
         store: Store { conn, cat },
         local,
+        touched: Vec::new(),
     };
     let mut before = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -225,6 +274,13 @@ pub(crate) fn apply_remote(
             applied
                 .objects
                 .push((object.class, object.pk, was, now, props));
+        }
+        for (object, property) in std::mem::take(&mut store.touched) {
+            if store.object_state(&object)?.alive {
+                applied
+                    .objects
+                    .push((object.class, object.pk, true, true, vec![property]));
+            }
         }
     }
     Ok(applied)
@@ -260,6 +316,7 @@ pub(crate) fn record_local(
         }
     }
     replay_ghosts(conn, cat, changeset)?;
+    resolve_created(conn, cat, changeset)?;
     if !nested && !needs_state {
         return Ok(());
     }
@@ -267,6 +324,7 @@ pub(crate) fn record_local(
     let mut store = SqliteMergeStore {
         store: Store { conn, cat },
         local: changeset.replica,
+        touched: Vec::new(),
     };
     if nested {
         let mut expanded = Vec::with_capacity(changeset.instructions.len());
@@ -306,21 +364,43 @@ pub(crate) fn needs_merge_state(op: &Operation) -> bool {
     }
 }
 
-/// Whether merges kept changes aside (for objects that did not exist then) that a local create
-/// may bring back.
+/// Whether merges kept changes aside (for objects that did not exist then), or links wait for
+/// their target: a local create may bring them back.
 pub(crate) fn ghosts_waiting(conn: &Connection) -> Result<bool> {
-    let table: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '__syncline_sync_ghosts')",
-        )
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(StorageError::from)?;
-    if !table {
-        return Ok(false);
+    let mut waiting = false;
+    if table_exists(conn, "__syncline_sync_ghosts")? {
+        waiting = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_ghosts)")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(StorageError::from)?;
     }
-    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_ghosts)")
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(|e| StorageError::from(e).into())
+    if !waiting && table_exists(conn, "__syncline_sync_unresolved")? {
+        waiting = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_unresolved)")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(StorageError::from)?;
+    }
+    Ok(waiting)
+}
+
+/// Remembers the links to the top-level object at `row` of `class`, which is about to be
+/// deleted (by a local delete; a merge's erase does the same itself): they become unresolved
+/// links, by the target's primary key, and come back if an object with that key is created
+/// again (locally or by a merge), as they do on every replica that integrates the erase.
+/// The delete itself still nulls them, or removes them from lists and sets.
+pub(crate) fn unresolve_links_to(
+    conn: &Connection,
+    cat: &Catalog,
+    class: &ObjectSchema,
+    row: i64,
+) -> Result<()> {
+    let mut store = SqliteMergeStore {
+        store: Store { conn, cat },
+        // The local replica only matters when integrating a changeset, which this is not.
+        local: ReplicaId::MIN,
+        touched: Vec::new(),
+    };
+    store.unresolve_links_to(class, row)
 }
 
 /// Retries the changes kept aside for objects this local changeset touched: creating an object
@@ -332,12 +412,33 @@ fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Res
     let mut store = SqliteMergeStore {
         store: Store { conn, cat },
         local: changeset.replica,
+        touched: Vec::new(),
     };
     let mut done = std::collections::HashSet::new();
     for instruction in &changeset.instructions {
         let object = &instruction.object;
         if done.insert(object.clone()) && !store.ghosts(object)?.is_empty() {
             crate::sync::merge::apply_ghosts(&mut store, object)?;
+        }
+    }
+    Ok(())
+}
+
+/// Resolves the links waiting for the objects this local changeset creates.
+fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
+    if !table_exists(conn, "__syncline_sync_unresolved")? {
+        return Ok(());
+    }
+    let mut store = SqliteMergeStore {
+        store: Store { conn, cat },
+        local: changeset.replica,
+        touched: Vec::new(),
+    };
+    let mut done = std::collections::HashSet::new();
+    for instruction in &changeset.instructions {
+        let object = &instruction.object;
+        if matches!(instruction.op, Operation::CreateObject) && done.insert(object.clone()) {
+            store.resolve_links_to(object)?;
         }
     }
     Ok(())
@@ -438,6 +539,9 @@ pub(crate) struct SqliteMergeStore<'a> {
     store: Store<'a>,
     /// This database's replica: its own changesets are applied already.
     local: ReplicaId,
+    /// Objects whose links changed as a side effect (a target erased or created again), with
+    /// the top-level property holding the link: for change notifications.
+    touched: Vec<(Link, String)>,
 }
 
 impl<'a> SqliteMergeStore<'a> {
@@ -1149,6 +1253,13 @@ impl<'a> SqliteMergeStore<'a> {
                         }
                     } else if written > after {
                         let mut value = self.store.read_property(class, prop, row)?;
+                        if value == Value::Null {
+                            if let Some(link) =
+                                self.remembered_link(object, &path_key(&at), written)?
+                            {
+                                value = link;
+                            }
+                        }
                         if let Value::Int(v) = value {
                             // The additions are replayed on their own.
                             let applied = adds
@@ -1173,8 +1284,14 @@ impl<'a> SqliteMergeStore<'a> {
                     }
                     match prop.collection {
                         Collection::List => {
-                            for entry in self.store.list_entries(class, prop, row)? {
-                                let id = entry.id;
+                            let mut ids: Vec<ElementId> = self
+                                .store
+                                .list_entries(class, prop, row)?
+                                .into_iter()
+                                .map(|entry| entry.id)
+                                .collect();
+                            ids.extend(self.hidden_elements(object, &at)?);
+                            for id in ids {
                                 if id.stamp() <= after {
                                     continue;
                                 }
@@ -1257,7 +1374,14 @@ impl<'a> SqliteMergeStore<'a> {
                                         ) {
                                             (Some(_), _) => Value::Embedded(Document::new()),
                                             (None, Some((sql, tag))) => {
-                                                self.decode_element(prop, sql, tag)?
+                                                let value = self.decode_element(prop, sql, tag)?;
+                                                let place = path_key(&with(&at, step.clone()));
+                                                match value {
+                                                    Value::Null => self
+                                                        .remembered_link(object, &place, stamp)?
+                                                        .unwrap_or(Value::Null),
+                                                    value => value,
+                                                }
                                             }
                                             (None, None) => Value::Null,
                                         };
@@ -1286,6 +1410,10 @@ impl<'a> SqliteMergeStore<'a> {
                     }
                 }
             }
+        }
+        if !prefix.is_empty() {
+            // The embedded object goes away: what waited inside it travels with the ghosts.
+            self.drop_unresolved_inside(object, prefix)?;
         }
         Ok(out)
     }
@@ -1668,10 +1796,12 @@ impl MergeStore for SqliteMergeStore<'_> {
                     .insert_row(&WriteCtx::new(Stamp::MIN), class, &doc)?;
                 self.store
                     .clear_tombstone(&WriteCtx::new(Stamp::MIN), class, &object.pk)?;
+                self.resolve_links_to(object)?;
             }
             (Some(row), false) => {
                 let erased = state.erased.unwrap_or(Stamp::MIN);
                 displaced = self.displace_row(object, class, row, &[], erased)?;
+                self.unresolve_links_to(class, row)?;
                 let ctx = WriteCtx::new(erased);
                 self.store.delete_row(&ctx, class, row)?;
                 if let Some(erased) = state.erased {
@@ -1792,9 +1922,21 @@ impl MergeStore for SqliteMergeStore<'_> {
                 self.keep_ghosts(object, survivors)?;
             }
         }
+        let place = path_key(path);
         let value = if self.link_resolves(&register.value)? {
+            self.drop_unresolved(object, &place)?;
             register.value
         } else {
+            let waiting = Instruction {
+                object: object.clone(),
+                path: path.to_vec(),
+                op: Operation::Set {
+                    value: register.value.clone(),
+                },
+            };
+            if let Value::Link(target) = &register.value {
+                self.put_unresolved(register.stamp, waiting, target)?;
+            }
             Value::Null
         };
         self.store.set_property(&ctx, class, prop, row, &value)?;
@@ -1869,10 +2011,26 @@ impl MergeStore for SqliteMergeStore<'_> {
         let Some((class, row, prop)) = self.collection_slot(object, path, Collection::List)? else {
             return Ok(None);
         };
-        let Some((_, position, sql, tag)) = self.list_row(class, prop, row, id)? else {
-            return Ok(None);
+        let (position, value) = match self.list_row(class, prop, row, id)? {
+            Some((_, position, sql, tag)) => (position, self.decode_element(prop, sql, tag)?),
+            None => {
+                // A hidden element: its link waits for the target.
+                let place = path_key(&with(path, PathSegment::Element(id)));
+                match self.unresolved(object, &place)? {
+                    Some((
+                        _,
+                        Instruction {
+                            op:
+                                Operation::ListInsert {
+                                    position, value, ..
+                                },
+                            ..
+                        },
+                    )) => (position, value),
+                    _ => return Ok(None),
+                }
+            }
         };
-        let value = self.decode_element(prop, sql, tag)?;
         let (value_stamp, position_stamp) = self
             .element_meta(object, path, id)?
             .unwrap_or((id.stamp(), id.stamp()));
@@ -1918,7 +2076,20 @@ impl MergeStore for SqliteMergeStore<'_> {
                     && matches!(old, Sql::Integer(_));
                 if !keep {
                     if !self.link_resolves(&element.value)? {
-                        self.drop_element(object, path, id)?;
+                        // The element stays, hidden, until its target exists.
+                        self.conn()
+                            .prepare_cached(&format!("DELETE FROM {table} WHERE _row = ?1"))
+                            .map_err(sql_err)?
+                            .execute([erow])
+                            .map_err(sql_err)?;
+                        self.hide_element(object, path, id, &element)?;
+                        self.put_element_meta(
+                            object,
+                            path,
+                            id,
+                            element.value_stamp,
+                            element.position_stamp,
+                        )?;
                         return Ok(true);
                     }
                     let value = if embedded && matches!(element.value, Value::Embedded(_)) {
@@ -1947,8 +2118,17 @@ impl MergeStore for SqliteMergeStore<'_> {
             }
             None => {
                 if !self.link_resolves(&element.value)? {
+                    self.hide_element(object, path, id, &element)?;
+                    self.put_element_meta(
+                        object,
+                        path,
+                        id,
+                        element.value_stamp,
+                        element.position_stamp,
+                    )?;
                     return Ok(true);
                 }
+                self.drop_unresolved(object, &path_key(&with(path, PathSegment::Element(id))))?;
                 let value = if embedded && matches!(element.value, Value::Embedded(_)) {
                     blank(self)?
                 } else {
@@ -2022,12 +2202,26 @@ impl MergeStore for SqliteMergeStore<'_> {
         };
         let ctx = WriteCtx::new(entry.stamp);
         let present = entry.value.is_some();
-        if present {
-            if self.link_resolves(value)? {
+        let place = set_element_key(path, value);
+        match value {
+            Value::Link(target) if present && !self.link_resolves(value)? => {
+                let waiting = Instruction {
+                    object: object.clone(),
+                    path: path.to_vec(),
+                    op: Operation::SetAdd {
+                        value: value.clone(),
+                    },
+                };
+                self.put_unresolved(entry.stamp, waiting, target)?;
+            }
+            _ if present => {
+                self.drop_unresolved(object, &place)?;
                 self.store.set_add(&ctx, class, prop, row, value)?;
             }
-        } else {
-            self.store.set_remove(class, prop, row, value)?;
+            _ => {
+                self.drop_unresolved(object, &place)?;
+                self.store.set_remove(class, prop, row, value)?;
+            }
         }
         self.put_entry_meta(
             object,
@@ -2099,15 +2293,32 @@ impl MergeStore for SqliteMergeStore<'_> {
                 }
             }
             Some(value) => {
+                let place = path_key(&with(path, PathSegment::Key(key.to_owned())));
                 let value = if self.link_resolves(value)? {
+                    self.drop_unresolved(object, &place)?;
                     value.clone()
                 } else {
+                    if let Value::Link(target) = value {
+                        let waiting = Instruction {
+                            object: object.clone(),
+                            path: path.to_vec(),
+                            op: Operation::DictionarySet {
+                                key: key.to_owned(),
+                                value: value.clone(),
+                            },
+                        };
+                        self.put_unresolved(entry.stamp, waiting, target)?;
+                    }
                     Value::Null
                 };
                 self.displace_entry(object, class, row, prop, path, key, entry.stamp)?;
                 self.store.dict_set(&ctx, class, prop, row, key, &value)?;
             }
             None => {
+                self.drop_unresolved(
+                    object,
+                    &path_key(&with(path, PathSegment::Key(key.to_owned()))),
+                )?;
                 self.displace_entry(object, class, row, prop, path, key, entry.stamp)?;
                 self.store.dict_remove(&ctx, class, prop, row, key)?;
             }
@@ -2248,9 +2459,486 @@ impl MergeStore for SqliteMergeStore<'_> {
     }
 }
 
+/// Where a link to a deleted object was, found before the delete removes it.
+enum LinkSlot {
+    Field,
+    Element(ElementId, Vec<u8>),
+    Key(String),
+    SetElement,
+}
+
 impl SqliteMergeStore<'_> {
+    // ---------- unresolved links ----------
+
+    /// Remembers that `instruction` (a write of a link to `target`, which does not exist)
+    /// waits for its target; replaces what was remembered for the same place.
+    fn put_unresolved(&self, stamp: Stamp, instruction: Instruction, target: &Link) -> Result<()> {
+        let Some((place, compared)) = link_place(&instruction, stamp) else {
+            return Ok(());
+        };
+        let object = instruction.object.clone();
+        let changeset = Changeset {
+            replica: stamp.replica,
+            clock: stamp.clock,
+            instructions: vec![instruction],
+        };
+        self.conn()
+            .prepare_cached("INSERT OR REPLACE INTO __syncline_sync_unresolved (class, pk, path, clock, replica, tclass, tpk, instruction) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .map_err(sql_err)?
+            .execute(params![
+                object.class,
+                pk_key(&object.pk),
+                place,
+                compared.clock.to_packed(),
+                compared.replica.to_i64(),
+                target.class,
+                pk_key(&target.pk),
+                changeset.to_bytes()?
+            ])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    /// Keeps the list element `id`, whose value is a link to a missing object, hidden.
+    fn hide_element(
+        &self,
+        object: &Link,
+        path: &[PathSegment],
+        id: ElementId,
+        element: &ListElement,
+    ) -> Result<()> {
+        let Value::Link(target) = &element.value else {
+            return Ok(());
+        };
+        let waiting = Instruction {
+            object: object.clone(),
+            path: path.to_vec(),
+            op: Operation::ListInsert {
+                element: id,
+                position: element.position.clone(),
+                value: element.value.clone(),
+            },
+        };
+        self.put_unresolved(element.value_stamp, waiting, target)
+    }
+
+    /// The unresolved link remembered at a place: the stamp of its write and its instruction.
+    fn unresolved(&self, object: &Link, place: &[u8]) -> Result<Option<(Stamp, Instruction)>> {
+        let found: Option<Vec<u8>> = self
+            .conn()
+            .prepare_cached("SELECT instruction FROM __syncline_sync_unresolved WHERE class = ?1 AND pk = ?2 AND path = ?3")
+            .map_err(sql_err)?
+            .query_row(params![object.class, pk_key(&object.pk), place], |r| r.get(0))
+            .optional()
+            .map_err(sql_err)?;
+        found.map(|bytes| decode_unresolved(&bytes)).transpose()
+    }
+
+    fn drop_unresolved(&self, object: &Link, place: &[u8]) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "DELETE FROM __syncline_sync_unresolved WHERE class = ?1 AND pk = ?2 AND path = ?3",
+            )
+            .map_err(sql_err)?
+            .execute(params![object.class, pk_key(&object.pk), place])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    /// Forgets the unresolved links strictly inside `path` (an embedded object going away).
+    fn drop_unresolved_inside(&self, object: &Link, path: &[PathSegment]) -> Result<()> {
+        let prefix = path_key(path);
+        self.conn()
+            .prepare_cached("DELETE FROM __syncline_sync_unresolved WHERE class = ?1 AND pk = ?2 AND length(path) > ?3 AND substr(path, 1, ?3) = ?4")
+            .map_err(sql_err)?
+            .execute(params![
+                object.class,
+                pk_key(&object.pk),
+                i64::try_from(prefix.len()).unwrap_or(i64::MAX),
+                prefix
+            ])
+            .map_err(sql_err)?;
+        Ok(())
+    }
+
+    /// The hidden elements of the list at `path`: elements whose link waits for its target.
+    fn hidden_elements(&self, object: &Link, path: &[PathSegment]) -> Result<Vec<ElementId>> {
+        let prefix = path_key(path);
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT instruction FROM __syncline_sync_unresolved WHERE class = ?1 AND pk = ?2 AND length(path) > ?3 AND substr(path, 1, ?3) = ?4")
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    object.class,
+                    pk_key(&object.pk),
+                    i64::try_from(prefix.len()).unwrap_or(i64::MAX),
+                    prefix
+                ],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map_err(sql_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (_, instruction) = decode_unresolved(&row.map_err(sql_err)?)?;
+            if let Operation::ListInsert { element, .. } = instruction.op {
+                if instruction.path == path {
+                    out.push(element);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The link value remembered at `place`, if the place still holds what was remembered
+    /// (written at `stamp`).
+    fn remembered_link(&self, object: &Link, place: &[u8], stamp: Stamp) -> Result<Option<Value>> {
+        Ok(match self.unresolved(object, place)? {
+            Some((written, instruction)) if written == stamp => instruction_link(&instruction),
+            _ => None,
+        })
+    }
+
+    /// Writes back the links that wait for `target`, which now exists, where they still hold
+    /// (a later write to the place, or its removal, makes a remembered link stale).
+    fn resolve_links_to(&mut self, target: &Link) -> Result<()> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT instruction FROM __syncline_sync_unresolved WHERE tclass = ?1 AND tpk = ?2",
+            )
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![target.class, pk_key(&target.pk)], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })
+            .map_err(sql_err)?;
+        let mut waiting = Vec::new();
+        for row in rows {
+            waiting.push(decode_unresolved(&row.map_err(sql_err)?)?);
+        }
+        for (stamp, instruction) in waiting {
+            let object = &instruction.object;
+            let path = instruction.path.as_slice();
+            let Some((place, _)) = link_place(&instruction, stamp) else {
+                continue;
+            };
+            self.drop_unresolved(object, &place)?;
+            if !self.object_state(object)?.alive {
+                continue;
+            }
+            let link = match instruction_link(&instruction) {
+                Some(link) => link,
+                None => continue,
+            };
+            let ctx = WriteCtx::new(stamp);
+            let wrote = match &instruction.op {
+                Operation::Set { .. } => match self.slot(object, path)? {
+                    Some((class, row, prop))
+                        if matches!(self.store.raw_column(class, prop, row)?.0, Sql::Null)
+                            && self.store.field_clock(&class.name, row, &prop.name)? == stamp =>
+                    {
+                        self.store.set_property(&ctx, class, prop, row, &link)?;
+                        true
+                    }
+                    _ => false,
+                },
+                Operation::ListInsert {
+                    element, position, ..
+                } => match self.collection_slot(object, path, Collection::List)? {
+                    Some((class, row, prop))
+                        if self.list_row(class, prop, row, *element)?.is_none() =>
+                    {
+                        self.store.insert_list_element(
+                            &ctx, class, prop, row, position, *element, &link,
+                        )?;
+                        true
+                    }
+                    _ => false,
+                },
+                Operation::DictionarySet { key, .. } => {
+                    let written = self
+                        .entry_meta(object, path, key.as_bytes())?
+                        .map_or(Stamp::MIN, |(_, s)| s);
+                    match self.collection_slot(object, path, Collection::Dictionary)? {
+                        Some((class, row, prop))
+                            if written == stamp
+                                && matches!(
+                                    self.dictionary_row(class, prop, row, key)?,
+                                    Some((Sql::Null, _))
+                                ) =>
+                        {
+                            self.store.dict_set(&ctx, class, prop, row, key, &link)?;
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                Operation::SetAdd { value } => {
+                    let key = crate::sync::memory::element_key(value);
+                    match self.collection_slot(object, path, Collection::Set)? {
+                        Some((class, row, prop))
+                            if self.entry_meta(object, path, &key)? == Some((true, stamp)) =>
+                        {
+                            self.store.set_add(&ctx, class, prop, row, &link)?;
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                _ => false,
+            };
+            if let (true, Some(PathSegment::Property(top))) = (wrote, path.first()) {
+                self.touched.push((object.clone(), top.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers every link to the top-level object at `row` of `class` (about to be deleted)
+    /// as an unresolved link: fields, list, set and dictionary elements, in top-level and
+    /// embedded objects of synced classes. Links inside lists and dictionaries nested in
+    /// `mixed` values hold the primary key already, and stay as they are.
+    fn unresolve_links_to(&mut self, class: &ObjectSchema, row: i64) -> Result<()> {
+        if class.embedded || class.primary_key.is_none() {
+            return Ok(());
+        }
+        let cat: &Catalog = self.store.cat;
+        let target = self.store.link_of(&class.name, row)?;
+        let mixed_link = super::encode::encode_mixed_link(&class.name, row);
+        let mut found: Vec<(&ObjectSchema, i64, &Property, LinkSlot)> = Vec::new();
+        for other in &cat.schema.classes {
+            for prop in &other.properties {
+                let links_here = prop.ty == PropertyType::Object
+                    && prop.object_type.as_deref() == Some(class.name.as_str());
+                let mixed = prop.ty == PropertyType::Mixed;
+                if !links_here && !mixed {
+                    continue;
+                }
+                let arg = if links_here {
+                    Sql::Integer(row)
+                } else {
+                    mixed_link.clone()
+                };
+                match storage_of(prop) {
+                    Storage::Computed => {}
+                    Storage::Column => {
+                        let col = super::layout::quote(&prop.name);
+                        let cond = if links_here {
+                            format!("{col} = ?1")
+                        } else {
+                            let tag = super::layout::quote(&super::layout::tag_column(&prop.name));
+                            format!("{tag} = 11 AND {col} = ?1")
+                        };
+                        let mut stmt = self
+                            .conn()
+                            .prepare_cached(&format!(
+                                "SELECT _row FROM {} WHERE {cond}",
+                                cat.table(&other.name)
+                            ))
+                            .map_err(sql_err)?;
+                        let owners = stmt
+                            .query_map([&arg], |r| r.get::<_, i64>(0))
+                            .map_err(sql_err)?;
+                        for owner in owners {
+                            found.push((other, owner.map_err(sql_err)?, prop, LinkSlot::Field));
+                        }
+                    }
+                    Storage::Elements => {
+                        let table = cat.elements(&other.name, &prop.name);
+                        let cond = if links_here {
+                            "value = ?1"
+                        } else {
+                            "\"value@type\" = 11 AND value = ?1"
+                        };
+                        let columns = match prop.collection {
+                            Collection::List => "owner, eclock, ereplica, eseq, pos, NULL",
+                            Collection::Dictionary => "owner, 0, 0, 0, NULL, key",
+                            _ => "owner, 0, 0, 0, NULL, NULL",
+                        };
+                        type Hit = (i64, i64, i64, i64, Option<Vec<u8>>, Option<String>);
+                        let mut stmt = self
+                            .conn()
+                            .prepare_cached(&format!("SELECT {columns} FROM {table} WHERE {cond}"))
+                            .map_err(sql_err)?;
+                        let hits = stmt
+                            .query_map([&arg], |r| {
+                                Ok((
+                                    r.get(0)?,
+                                    r.get(1)?,
+                                    r.get(2)?,
+                                    r.get(3)?,
+                                    r.get(4)?,
+                                    r.get(5)?,
+                                ))
+                            })
+                            .map_err(sql_err)?;
+                        for hit in hits {
+                            let (owner, c, r, seq, pos, key): Hit = hit.map_err(sql_err)?;
+                            let slot = match prop.collection {
+                                Collection::List => LinkSlot::Element(
+                                    super::objects::element_id(c, r, seq)?,
+                                    pos.unwrap_or_default(),
+                                ),
+                                Collection::Dictionary => LinkSlot::Key(key.unwrap_or_default()),
+                                _ => LinkSlot::SetElement,
+                            };
+                            found.push((other, owner, prop, slot));
+                        }
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        ensure_tables(self.conn())?;
+        let link = Value::Link(target.clone());
+        for (owner_class, owner, prop, slot) in found {
+            let Some((object, prefix)) = self.place_of(owner_class, owner)? else {
+                continue;
+            };
+            if object == target {
+                // The deleted object's own links go with it.
+                continue;
+            }
+            let path = with(&prefix, PathSegment::Property(prop.name.clone()));
+            if let Some(PathSegment::Property(top)) = path.first() {
+                self.touched.push((object.clone(), top.clone()));
+            }
+            let (stamp, op) = match slot {
+                LinkSlot::Field => (
+                    self.store
+                        .field_clock(&owner_class.name, owner, &prop.name)?,
+                    Operation::Set {
+                        value: link.clone(),
+                    },
+                ),
+                LinkSlot::Element(element, position) => (
+                    element.stamp(),
+                    Operation::ListInsert {
+                        element,
+                        position,
+                        value: link.clone(),
+                    },
+                ),
+                LinkSlot::Key(key) => (
+                    self.entry_meta(&object, &path, key.as_bytes())?
+                        .map_or(Stamp::MIN, |(_, s)| s),
+                    Operation::DictionarySet {
+                        key,
+                        value: link.clone(),
+                    },
+                ),
+                LinkSlot::SetElement => {
+                    let key = crate::sync::memory::element_key(&link);
+                    let stamp = match self.entry_meta(&object, &path, &key)? {
+                        Some((_, stamp)) => stamp,
+                        None => {
+                            // Present without merge state: keep it present once it is gone.
+                            self.put_entry_meta(&object, &path, &key, true, Stamp::MIN)?;
+                            Stamp::MIN
+                        }
+                    };
+                    (
+                        stamp,
+                        Operation::SetAdd {
+                            value: link.clone(),
+                        },
+                    )
+                }
+            };
+            let instruction = Instruction { object, path, op };
+            self.put_unresolved(stamp, instruction, &target)?;
+        }
+        Ok(())
+    }
+
+    /// The synced top-level object holding the (possibly embedded) object at `row` of `class`,
+    /// and the sync path to it; `None` for objects that are not synced.
+    fn place_of(&self, class: &ObjectSchema, row: i64) -> Result<Option<(Link, Vec<PathSegment>)>> {
+        let cat: &Catalog = self.store.cat;
+        let (mut class, mut row) = (class, row);
+        let mut steps: Vec<Vec<PathSegment>> = Vec::new();
+        // A guard against embedded rows that point at each other in a corrupted file.
+        for _ in 0..100 {
+            if !class.embedded {
+                if class.primary_key.is_none() {
+                    return Ok(None);
+                }
+                let link = self.store.link_of(&class.name, row)?;
+                let path = steps.into_iter().rev().flatten().collect();
+                return Ok(Some((link, path)));
+            }
+            let mut parent = None;
+            for (pclass, pprop) in super::reverse::embedded_slots(&cat.schema, &class.name) {
+                let schema = cat.class(&pclass)?;
+                let prop = cat.property(schema, &pprop)?;
+                let name = PathSegment::Property(prop.name.clone());
+                match (storage_of(prop), prop.collection) {
+                    (Storage::Column, _) => {
+                        let hit: Option<i64> = self
+                            .conn()
+                            .prepare_cached(&format!(
+                                "SELECT _row FROM {} WHERE {} = ?1 LIMIT 1",
+                                cat.table(&pclass),
+                                super::layout::quote(&pprop)
+                            ))
+                            .map_err(sql_err)?
+                            .query_row([row], |r| r.get(0))
+                            .optional()
+                            .map_err(sql_err)?;
+                        parent = hit.map(|p| (schema, p, vec![name]));
+                    }
+                    (Storage::Elements, Collection::List) => {
+                        let hit: Option<(i64, i64, i64, i64)> = self
+                            .conn()
+                            .prepare_cached(&format!(
+                                "SELECT owner, eclock, ereplica, eseq FROM {} WHERE value = ?1 LIMIT 1",
+                                cat.elements(&pclass, &pprop)
+                            ))
+                            .map_err(sql_err)?
+                            .query_row([row], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                            .optional()
+                            .map_err(sql_err)?;
+                        if let Some((p, c, r, seq)) = hit {
+                            let id = super::objects::element_id(c, r, seq)?;
+                            parent = Some((schema, p, vec![name, PathSegment::Element(id)]));
+                        }
+                    }
+                    (Storage::Elements, _) => {
+                        let hit: Option<(i64, String)> = self
+                            .conn()
+                            .prepare_cached(&format!(
+                                "SELECT owner, key FROM {} WHERE value = ?1 LIMIT 1",
+                                cat.elements(&pclass, &pprop)
+                            ))
+                            .map_err(sql_err)?
+                            .query_row([row], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                            .map_err(sql_err)?;
+                        parent = hit.map(|(p, key)| (schema, p, vec![name, PathSegment::Key(key)]));
+                    }
+                    (Storage::Computed, _) => {}
+                }
+                if parent.is_some() {
+                    break;
+                }
+            }
+            let Some((pclass, prow, step)) = parent else {
+                return Ok(None);
+            };
+            steps.push(step);
+            class = pclass;
+            row = prow;
+        }
+        Ok(None)
+    }
+
     /// Removes a list element, the embedded object it holds and its merge metadata.
     fn drop_element(&self, object: &Link, path: &[PathSegment], id: ElementId) -> Result<()> {
+        self.drop_unresolved(object, &path_key(&with(path, PathSegment::Element(id))))?;
         if let Some((class, row, prop)) = self.collection_slot(object, path, Collection::List)? {
             if let Some((erow, _, value, _)) = self.list_row(class, prop, row, id)? {
                 if self.store.cat.is_embedded_link(prop) {
@@ -2268,6 +2956,28 @@ impl SqliteMergeStore<'_> {
         }
         self.put_element_meta(object, path, id, id.stamp(), id.stamp())?;
         self.forget_inside(object, &with(path, PathSegment::Element(id)), None)
+    }
+}
+
+/// An unresolved link's stamp and instruction from its stored form.
+fn decode_unresolved(bytes: &[u8]) -> Result<(Stamp, Instruction)> {
+    let mut changeset = Changeset::from_bytes(bytes)?;
+    let stamp = changeset.stamp();
+    let instruction = changeset
+        .instructions
+        .pop()
+        .ok_or_else(|| StorageError::corrupt("an unresolved link is empty"))?;
+    Ok((stamp, instruction))
+}
+
+/// The link an unresolved link's instruction writes.
+fn instruction_link(instruction: &Instruction) -> Option<Value> {
+    match &instruction.op {
+        Operation::Set { value }
+        | Operation::ListInsert { value, .. }
+        | Operation::DictionarySet { value, .. }
+        | Operation::SetAdd { value } => matches!(value, Value::Link(_)).then(|| value.clone()),
+        _ => None,
     }
 }
 
@@ -2307,7 +3017,7 @@ mod tests {
     use proptest::prelude::*;
 
     use crate::sync::merge::tests::{random_delivery, random_history};
-    use crate::sync::{Hlc, Instruction, Operation, PathSegment, ReplicaId};
+    use crate::sync::{Hlc, InMemoryStore, Instruction, Operation, PathSegment, ReplicaId};
     use crate::{Config, Database, Document, ObjectSchema, PrimaryKey, Property, PropertyType};
     use crate::{Schema, Value};
 
@@ -2776,6 +3486,145 @@ mod tests {
         assert_eq!(read(&copy), read(&source));
     }
 
+    /// A link to a target erased concurrently, where the target is created again later: the
+    /// link is unresolved while the target is absent and resolves when it comes back, in
+    /// whatever order the link and the re-create arrive (and like the in-memory reference).
+    #[test]
+    fn links_to_an_erased_target_resolve_when_it_is_created_again() {
+        let link = Value::Link(Link {
+            class: "Task".into(),
+            pk: PrimaryKey::Int(2),
+        });
+        let eid = |ms: u64, seq: u32| ElementId {
+            clock: Hlc::new(ms, 0).unwrap(),
+            replica: ReplicaId::new(3).unwrap(),
+            seq,
+        };
+        let base = remote(
+            1,
+            PAST,
+            vec![
+                Instruction::create("Task", PrimaryKey::Int(1)),
+                Instruction::create("Task", PrimaryKey::Int(2)),
+            ],
+        );
+        let erase = remote(
+            2,
+            PAST + 5,
+            vec![Instruction::erase("Task", PrimaryKey::Int(2))],
+        );
+        // Made by a replica that had seen only the base: the target existed there.
+        let links = remote(
+            3,
+            PAST + 6,
+            vec![
+                at(
+                    1,
+                    "a",
+                    Operation::Set {
+                        value: link.clone(),
+                    },
+                ),
+                at(
+                    1,
+                    "l",
+                    Operation::ListInsert {
+                        element: eid(PAST + 6, 0),
+                        position: vec![80],
+                        value: link.clone(),
+                    },
+                ),
+                at(
+                    1,
+                    "s",
+                    Operation::SetAdd {
+                        value: link.clone(),
+                    },
+                ),
+                at(
+                    1,
+                    "d",
+                    Operation::DictionarySet {
+                        key: "k".into(),
+                        value: link.clone(),
+                    },
+                ),
+                at(
+                    1,
+                    "emb",
+                    Operation::Set {
+                        value: Value::Embedded(Document::from_iter([(
+                            "x".to_owned(),
+                            link.clone(),
+                        )])),
+                    },
+                ),
+                at(
+                    1,
+                    "de",
+                    Operation::DictionarySet {
+                        key: "e".into(),
+                        value: Value::Embedded(Document::from_iter([(
+                            "v".to_owned(),
+                            link.clone(),
+                        )])),
+                    },
+                ),
+            ],
+        );
+        let recreate = remote(
+            2,
+            PAST + 7,
+            vec![Instruction::create("Task", PrimaryKey::Int(2))],
+        );
+        let all = [base, erase, links, recreate];
+        let mut reference = InMemoryStore::new();
+        for changeset in &all {
+            integrate(&mut reference, changeset).unwrap();
+        }
+        let expected = reference
+            .object(&Link {
+                class: "Task".into(),
+                pk: PrimaryKey::Int(1),
+            })
+            .unwrap();
+        assert_eq!(expected["a"], link);
+        let mut states = Vec::new();
+        for order in [[0, 1, 2, 3], [0, 1, 3, 2], [0, 2, 1, 3]] {
+            let state = final_state(&all, &order);
+            let task = &state[&PrimaryKey::Int(1)];
+            for name in ["a", "l", "s", "d"] {
+                assert_eq!(
+                    Some(&task[name]),
+                    expected.get(name),
+                    "{name} after {order:?}"
+                );
+            }
+            let inner = |v: &Value, field: &str| match v {
+                Value::Embedded(doc) => doc.get(field).cloned(),
+                Value::Dictionary(map) => match map.get("e") {
+                    Some(Value::Embedded(doc)) => doc.get(field).cloned(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            assert_eq!(inner(&task["emb"], "x"), Some(link.clone()), "{order:?}");
+            assert_eq!(inner(&task["de"], "v"), Some(link.clone()), "{order:?}");
+            states.push(state);
+        }
+        assert!(states.windows(2).all(|w| w[0] == w[1]));
+        // While the target is absent, the links read as null or are left out.
+        let state = final_state(&all, &[0, 2, 1]);
+        let task = &state[&PrimaryKey::Int(1)];
+        assert_eq!(task["a"], Value::Null);
+        assert_eq!(task["l"], Value::List(Vec::new()));
+        assert_eq!(task["s"], Value::Set(Vec::new()));
+        assert_eq!(
+            task["d"],
+            Value::Dictionary([("k".to_owned(), Value::Null)].into())
+        );
+    }
+
     fn final_state(changesets: &[Changeset], order: &[usize]) -> BTreeMap<PrimaryKey, Document> {
         let db = open();
         for &i in order {
@@ -2784,8 +3633,223 @@ mod tests {
         snapshot(&db)
     }
 
+    fn task_link(pk: i64) -> Value {
+        Value::Link(Link {
+            class: "Task".into(),
+            pk: PrimaryKey::Int(pk),
+        })
+    }
+
+    /// Task 1 links to task 2 in a field, a list, a set and a dictionary (local writes).
+    fn link_locally(db: &Database) {
+        create_local(db, 1);
+        create_local(db, 2);
+        db.write(|t| {
+            let one = PrimaryKey::Int(1);
+            t.set("Task", &one, "a", task_link(2))?;
+            t.list_push("Task", &one, "l", task_link(2))?;
+            t.list_push("Task", &one, "l", 5.into())?;
+            t.set_add("Task", &one, "s", task_link(2))?;
+            t.dict_set("Task", &one, "d", "k", task_link(2))
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_local_delete_keeps_links_unresolved_until_a_create_brings_them_back() {
+        let db = open();
+        link_locally(&db);
+        let copy = open();
+        db.write(|t| t.delete("Task", &PrimaryKey::Int(2)).map(|_| ()))
+            .unwrap();
+        // Locally, as before: the link is null and gone from the list and the set.
+        let task = &snapshot(&db)[&PrimaryKey::Int(1)];
+        assert_eq!(task["a"], Value::Null);
+        assert_eq!(task["l"], Value::List(vec![5.into()]));
+        assert_eq!(task["s"], Value::Set(Vec::new()));
+        assert_eq!(
+            task["d"],
+            Value::Dictionary([("k".to_owned(), Value::Null)].into())
+        );
+        for (_, changeset) in db.outbox().unwrap() {
+            copy.apply_remote_changeset(&changeset).unwrap();
+        }
+        assert_eq!(snapshot(&copy), snapshot(&db));
+        // Created again by another replica: the links resolve on both.
+        let recreate = remote(
+            7,
+            FUTURE,
+            vec![Instruction::create("Task", PrimaryKey::Int(2))],
+        );
+        db.apply_remote_changeset(&recreate).unwrap();
+        copy.apply_remote_changeset(&recreate).unwrap();
+        let task = &snapshot(&db)[&PrimaryKey::Int(1)];
+        assert_eq!(task["a"], task_link(2));
+        assert_eq!(task["l"], Value::List(vec![task_link(2), 5.into()]));
+        assert_eq!(task["s"], Value::Set(vec![task_link(2)]));
+        assert_eq!(
+            task["d"],
+            Value::Dictionary([("k".to_owned(), task_link(2))].into())
+        );
+        assert_eq!(snapshot(&copy), snapshot(&db));
+    }
+
+    #[test]
+    fn a_local_create_resolves_links_and_later_writes_are_not_undone() {
+        let db = open();
+        link_locally(&db);
+        db.write(|t| t.delete("Task", &PrimaryKey::Int(2)).map(|_| ()))
+            .unwrap();
+        // Written over while the target is gone: that write stays.
+        db.write(|t| {
+            let one = PrimaryKey::Int(1);
+            t.set("Task", &one, "a", 9.into())?;
+            t.dict_set("Task", &one, "d", "k", "v".into())
+        })
+        .unwrap();
+        create_local(&db, 2);
+        let task = &snapshot(&db)[&PrimaryKey::Int(1)];
+        assert_eq!(task["a"], 9.into());
+        assert_eq!(
+            task["d"],
+            Value::Dictionary([("k".to_owned(), "v".into())].into())
+        );
+        // Untouched places get their link back.
+        assert_eq!(task["l"], Value::List(vec![task_link(2), 5.into()]));
+        assert_eq!(task["s"], Value::Set(vec![task_link(2)]));
+        // Cleared while the target was gone: the link does not come back.
+        db.write(|t| t.delete("Task", &PrimaryKey::Int(2)).map(|_| ()))
+            .unwrap();
+        db.write(|t| t.clear("Task", &PrimaryKey::Int(1), "l"))
+            .unwrap();
+        create_local(&db, 2);
+        assert_eq!(
+            snapshot(&db)[&PrimaryKey::Int(1)]["l"],
+            Value::List(Vec::new())
+        );
+    }
+
+    #[test]
+    fn remote_changes_to_a_hidden_list_element_apply_to_it() {
+        let db = open();
+        let element = ElementId {
+            clock: Hlc::new(PAST + 2, 0).unwrap(),
+            replica: ReplicaId::new(7).unwrap(),
+            seq: 0,
+        };
+        let base = remote(
+            7,
+            PAST + 2,
+            vec![
+                Instruction::create("Task", PrimaryKey::Int(1)),
+                at(
+                    1,
+                    "l",
+                    Operation::ListInsert {
+                        element,
+                        position: vec![80],
+                        value: task_link(2),
+                    },
+                ),
+            ],
+        );
+        db.apply_remote_changeset(&base).unwrap();
+        // Task 2 never existed here: the element is hidden...
+        assert_eq!(
+            snapshot(&db)[&PrimaryKey::Int(1)]["l"],
+            Value::List(Vec::new())
+        );
+        // ...but a later write to it applies, and shows it.
+        db.apply_remote_changeset(&remote(
+            8,
+            PAST + 3,
+            vec![at(
+                1,
+                "l",
+                Operation::ListSet {
+                    element,
+                    value: "now".into(),
+                },
+            )],
+        ))
+        .unwrap();
+        assert_eq!(
+            snapshot(&db)[&PrimaryKey::Int(1)]["l"],
+            Value::List(vec!["now".into()])
+        );
+    }
+
+    /// A value as the in-memory reference shows it: fields never written, null fields and
+    /// empty collections left out (SQLite keeps every property, blank when unset).
+    fn as_reference(value: Value) -> Option<Value> {
+        match value {
+            Value::Null => None,
+            Value::List(items) if items.is_empty() => None,
+            Value::Set(items) if items.is_empty() => None,
+            Value::Dictionary(map) if map.is_empty() => None,
+            Value::Embedded(doc) => Some(Value::Embedded(
+                doc.into_iter()
+                    .filter_map(|(k, v)| as_reference(v).map(|v| (k, v)))
+                    .collect(),
+            )),
+            Value::List(items) => Some(Value::List(
+                items
+                    .into_iter()
+                    .map(|v| as_reference(v.clone()).unwrap_or(v))
+                    .collect(),
+            )),
+            Value::Dictionary(map) => Some(Value::Dictionary(
+                map.into_iter()
+                    .map(|(k, v)| (k, as_reference(v.clone()).unwrap_or(v)))
+                    .collect(),
+            )),
+            other => Some(other),
+        }
+    }
+
+    fn normalized(
+        state: BTreeMap<PrimaryKey, Document>,
+    ) -> BTreeMap<PrimaryKey, BTreeMap<String, Value>> {
+        state
+            .into_iter()
+            .map(|(pk, doc)| {
+                let fields = doc
+                    .into_iter()
+                    .filter(|(k, _)| k != "_id")
+                    .filter_map(|(k, v)| as_reference(v).map(|v| (k, v)))
+                    .collect();
+                (pk, fields)
+            })
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The SQLite store ends where the in-memory reference does, links to erased and
+        /// re-created objects included.
+        #[test]
+        fn the_sqlite_store_agrees_with_the_in_memory_reference(
+            seed in any::<u64>(),
+            replicas in 2u64..5,
+            steps in 1usize..16,
+        ) {
+            let history = random_history(seed, replicas, steps, true);
+            let order = random_delivery(&history, seed);
+            let sqlite = normalized(final_state(&history.changesets, &order));
+            let reference: BTreeMap<PrimaryKey, BTreeMap<String, Value>> =
+                crate::sync::merge::tests::final_state(&history.changesets, &order)
+                    .into_iter()
+                    .map(|(link, doc)| {
+                        let fields = doc
+                            .into_iter()
+                            .filter_map(|(k, v)| as_reference(v).map(|v| (k, v)))
+                            .collect();
+                        (link.pk, fields)
+                    })
+                    .collect();
+            prop_assert_eq!(sqlite, reference, "delivery order {:?}", order);
+        }
 
         #[test]
         fn remote_changesets_converge_on_sqlite_in_every_causal_order(
@@ -2793,7 +3857,7 @@ mod tests {
             replicas in 2u64..5,
             steps in 1usize..16,
         ) {
-            let history = random_history(seed, replicas, steps, false);
+            let history = random_history(seed, replicas, steps, true);
             let reference_order: Vec<usize> = (0..history.changesets.len()).collect();
             let reference = final_state(&history.changesets, &reference_order);
             for k in 0..2u64 {

@@ -16,6 +16,10 @@
 //!   than the erase to an erased object are kept aside (a *ghost*) and apply if a newer create
 //!   brings the object back.
 //! - **Fields** (including inside embedded objects): last writer wins by stamp.
+//! - **Links** are kept by the target's primary key whether the target exists or not; one to
+//!   an object that does not exist (erased, or not created yet) is *unresolved*, like Realm's:
+//!   it reads as null (a field or dictionary value) or is left out (a list or set element),
+//!   and resolves again when an object with that primary key is created.
 //! - **Integers.** `AddInteger` at stamp `a` applies on top of the field's current value if `a`
 //!   is not older than the value's stamp, and is remembered; a `Set` at stamp `s` sets the value
 //!   to its own value plus every remembered addition newer than `s`. So additions commute with
