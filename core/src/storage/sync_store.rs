@@ -367,20 +367,17 @@ pub(crate) fn needs_merge_state(op: &Operation) -> bool {
 /// Whether merges kept changes aside (for objects that did not exist then), or links wait for
 /// their target: a local create may bring them back.
 pub(crate) fn ghosts_waiting(conn: &Connection) -> Result<bool> {
-    let mut waiting = false;
-    if table_exists(conn, "__syncline_sync_ghosts")? {
-        waiting = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_ghosts)")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(StorageError::from)?;
+    Ok(any_rows(conn, "__syncline_sync_ghosts")? || any_rows(conn, "__syncline_sync_unresolved")?)
+}
+
+/// Whether the merge state table `table` exists and holds rows.
+fn any_rows(conn: &Connection, table: &str) -> Result<bool> {
+    if !table_exists(conn, table)? {
+        return Ok(false);
     }
-    if !waiting && table_exists(conn, "__syncline_sync_unresolved")? {
-        waiting = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_unresolved)")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(StorageError::from)?;
-    }
-    Ok(waiting)
+    conn.prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM {table})"))
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(|e| StorageError::from(e).into())
 }
 
 /// Remembers the links to the top-level object at `row` of `class`, which is about to be
@@ -406,7 +403,7 @@ pub(crate) fn unresolve_links_to(
 /// Retries the changes kept aside for objects this local changeset touched: creating an object
 /// (or an embedded object) locally can bring back what a merge kept for it.
 fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
-    if !ghosts_waiting(conn)? {
+    if !any_rows(conn, "__syncline_sync_ghosts")? {
         return Ok(());
     }
     let mut store = SqliteMergeStore {
@@ -426,18 +423,56 @@ fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Res
 
 /// Resolves the links waiting for the objects this local changeset creates.
 fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
-    if !table_exists(conn, "__syncline_sync_unresolved")? {
+    if !any_rows(conn, "__syncline_sync_unresolved")? {
         return Ok(());
+    }
+    let created: Vec<&Link> = changeset
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.op, Operation::CreateObject))
+        .map(|i| &i.object)
+        .collect();
+    if created.is_empty() {
+        return Ok(());
+    }
+    let mut targets = std::collections::HashSet::new();
+    if created.len() > 64 {
+        // A bulk create: the targets waited for, read once, instead of a query per object.
+        let mut stmt = conn
+            .prepare_cached("SELECT DISTINCT tclass, tpk FROM __syncline_sync_unresolved")
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(sql_err)?;
+        for row in rows {
+            targets.insert(row.map_err(sql_err)?);
+        }
+    } else {
+        let mut stmt = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_unresolved WHERE tclass = ?1 AND tpk = ?2)")
+            .map_err(sql_err)?;
+        for object in &created {
+            let key = (object.class.clone(), pk_key(&object.pk));
+            let waited: bool = stmt
+                .query_row(params![key.0, key.1], |r| r.get(0))
+                .map_err(sql_err)?;
+            if waited {
+                targets.insert(key);
+            }
+        }
     }
     let mut store = SqliteMergeStore {
         store: Store { conn, cat },
         local: changeset.replica,
         touched: Vec::new(),
     };
-    let mut done = std::collections::HashSet::new();
     for instruction in &changeset.instructions {
         let object = &instruction.object;
-        if matches!(instruction.op, Operation::CreateObject) && done.insert(object.clone()) {
+        if matches!(instruction.op, Operation::CreateObject)
+            && targets.remove(&(object.class.clone(), pk_key(&object.pk)))
+        {
             store.resolve_links_to(object)?;
         }
     }
@@ -2220,7 +2255,10 @@ impl MergeStore for SqliteMergeStore<'_> {
             }
             _ => {
                 self.drop_unresolved(object, &place)?;
-                self.store.set_remove(class, prop, row, value)?;
+                // A link to a missing object is not stored (and cannot be looked up by row).
+                if self.link_resolves(value)? {
+                    self.store.set_remove(class, prop, row, value)?;
+                }
             }
         }
         self.put_entry_meta(
@@ -3727,6 +3765,44 @@ mod tests {
             snapshot(&db)[&PrimaryKey::Int(1)]["l"],
             Value::List(Vec::new())
         );
+    }
+
+    #[test]
+    fn observers_hear_of_links_a_merge_unresolves_and_resolves() {
+        use crate::ChangeEvent;
+        use std::sync::{Arc, Mutex};
+
+        let db = open();
+        link_locally(&db);
+        let heard: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+        let sink = Arc::clone(&heard);
+        let _handle = db
+            .observe_object("Task", &PrimaryKey::Int(1), move |event| {
+                if let ChangeEvent::ObjectChanged { properties, .. } = event {
+                    sink.lock().unwrap().push(properties.clone());
+                }
+            })
+            .unwrap();
+        db.apply_remote_changeset(&remote(
+            7,
+            FUTURE,
+            vec![Instruction::erase("Task", PrimaryKey::Int(2))],
+        ))
+        .unwrap();
+        db.apply_remote_changeset(&remote(
+            7,
+            FUTURE + 1,
+            vec![Instruction::create("Task", PrimaryKey::Int(2))],
+        ))
+        .unwrap();
+        let heard = heard.lock().unwrap().clone();
+        assert_eq!(heard.len(), 2, "{heard:?}");
+        for properties in &heard {
+            for name in ["a", "l", "s", "d"] {
+                assert!(properties.iter().any(|p| p == name), "{name}: {heard:?}");
+            }
+        }
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["a"], task_link(2));
     }
 
     #[test]

@@ -812,7 +812,11 @@ fn random_instruction(
             }
         }
         13 | 14 => {
-            let value = Value::Int(rng.random_range(0..4));
+            let value = if links && rng.random_bool(0.3) {
+                Value::Link(task(rng.random_range(0..OBJECTS)))
+            } else {
+                Value::Int(rng.random_range(0..4))
+            };
             if rng.random_bool(0.6) {
                 op(pk, path(&["s"]), Operation::SetAdd { value })
             } else {
