@@ -166,7 +166,15 @@ fn local_write(db: &Database, rng: &mut StdRng) {
             24 => t.set_add("Task", &pk, "refSet", link).map(|_| ()),
             25 => t.dict_set("Task", &pk, "refMap", key, link),
             26 => t.set("Task", &pk, "any", link),
-            27 => t.set("Task", &pk, "emb.about", link),
+            27 => {
+                // A link inside an embedded object: held by a field, a list or a dictionary.
+                let path = match delta {
+                    ..=0 => "emb.about".to_owned(),
+                    1 | 2 => "notes[0].about".to_owned(),
+                    _ => format!("byKey['{key}'].about"),
+                };
+                t.set("Task", &pk, &path, link)
+            }
             28 => t.delete("Task", &pk).map(|_| ()),
             _ if notes > 0 => t.list_push("Task", &pk, "notes[0].words", value),
             _ => t.clear("Task", &pk, "tags"),
@@ -281,12 +289,11 @@ fn a_link_made_while_its_target_is_deleted_resolves_when_it_is_created_again() {
     all[0]
         .db
         .write(|t| {
-            t.set(
-                "Task",
-                &PrimaryKey::Int(0),
-                "emb",
-                note(&mut StdRng::seed_from_u64(1)),
-            )
+            let zero = PrimaryKey::Int(0);
+            let rng = &mut StdRng::seed_from_u64(1);
+            t.set("Task", &zero, "emb", note(rng))?;
+            t.list_push("Task", &zero, "notes", note(rng))?;
+            t.dict_set("Task", &zero, "byKey", "k1", note(rng))
         })
         .unwrap();
     upload(&all[0], &mut log);
@@ -309,7 +316,9 @@ fn a_link_made_while_its_target_is_deleted_resolves_when_it_is_created_again() {
             t.set_add("Task", &zero, "refSet", link_to(1))?;
             t.dict_set("Task", &zero, "refMap", "k1", link_to(1))?;
             t.set("Task", &zero, "any", link_to(1))?;
-            t.set("Task", &zero, "emb.about", link_to(1))
+            t.set("Task", &zero, "emb.about", link_to(1))?;
+            t.set("Task", &zero, "notes[0].about", link_to(1))?;
+            t.set("Task", &zero, "byKey['k1'].about", link_to(1))
         })
         .unwrap();
     // Replica 2 sees the delete and creates task 1 again, before replica 1 uploads.
@@ -337,10 +346,19 @@ fn a_link_made_while_its_target_is_deleted_resolves_when_it_is_created_again() {
         Value::Dictionary([("k1".to_owned(), link_to(1))].into())
     );
     assert_eq!(zero["any"], link_to(1));
-    let Value::Embedded(emb) = &zero["emb"] else {
-        panic!("no embedded note: {zero:?}");
+    let about = |note: Option<&Value>| match note {
+        Some(Value::Embedded(doc)) => doc.get("about").cloned(),
+        _ => None,
     };
-    assert_eq!(emb["about"], link_to(1));
+    assert_eq!(about(Some(&zero["emb"])), Some(link_to(1)));
+    let Value::List(notes) = &zero["notes"] else {
+        panic!("no notes: {zero:?}");
+    };
+    assert_eq!(about(notes.first()), Some(link_to(1)));
+    let Value::Dictionary(by_key) = &zero["byKey"] else {
+        panic!("no notes by key: {zero:?}");
+    };
+    assert_eq!(about(by_key.get("k1")), Some(link_to(1)));
 }
 
 #[test]
