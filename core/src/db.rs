@@ -2087,7 +2087,7 @@ impl WriteTransaction {
         if recorded {
             // The merge state (erase stamps, integer additions, element stamps) moves with the
             // data, in the same transaction.
-            let bytes = std::mem::take(&mut self.recorder).finish(
+            let (bytes, touched) = std::mem::take(&mut self.recorder).finish(
                 conn,
                 &self.db.inner.catalog,
                 self.db.inner.replica,
@@ -2096,6 +2096,16 @@ impl WriteTransaction {
             conn.prepare_cached("INSERT INTO __syncline_outbox (changeset) VALUES (?1)")
                 .and_then(|mut s| s.execute([bytes]))
                 .map_err(StorageError::from)?;
+            // Links a create brought back change the objects holding them.
+            if self.collecting {
+                for (holder, property) in touched {
+                    info.note(
+                        &holder.class,
+                        holder.pk,
+                        ObjectChangeKind::Modified(BTreeSet::from([property])),
+                    );
+                }
+            }
         }
         self.discard_ingested(conn)?;
         if !info.is_empty() || recorded {

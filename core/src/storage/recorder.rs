@@ -58,19 +58,21 @@ impl Recorder {
     }
 
     /// Records the merge state of the changes in `conn` (inside the committing transaction)
-    /// and returns the outbox entry, stamped `replica`/`clock`.
+    /// and returns the outbox entry, stamped `replica`/`clock`, with the objects whose values
+    /// that bookkeeping changed besides the recorded writes (holder, top-level property: links
+    /// a create brought back).
     pub fn finish(
         self,
         conn: &Connection,
         cat: &Catalog,
         replica: ReplicaId,
         clock: Hlc,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<(Vec<u8>, sync_store::Touched)> {
         let entry = self.writer.finish(replica, clock);
         if self.stateful || sync_store::ghosts_waiting(conn)? {
             let mut changeset = outbox::decode(&entry)?;
-            sync_store::record_local(conn, cat, &mut changeset)?;
-            return Ok(outbox::encode(&changeset));
+            let touched = sync_store::record_local(conn, cat, &mut changeset)?;
+            return Ok((outbox::encode(&changeset), touched));
         }
         // What `record_local` does for creates alone: an unset field was never written.
         let store = Store { conn, cat };
@@ -79,6 +81,6 @@ impl Recorder {
                 store.record_unwritten_field(class, *row, property)?;
             }
         }
-        Ok(entry)
+        Ok((entry, Vec::new()))
     }
 }

@@ -289,11 +289,15 @@ pub(crate) fn apply_remote(
 /// Keeps the merge state current for a local write transaction's changeset: erase stamps,
 /// integer additions, set and dictionary stamps, clears, list element stamps. Values and field
 /// clocks are written by the storage layer itself.
+///
+/// Returns the objects whose stored values it changed besides the changeset's own writes
+/// (links a create brought back, changes kept aside that it let through): holder and
+/// top-level property, for the commit's change notifications.
 pub(crate) fn record_local(
     conn: &Connection,
     cat: &Catalog,
     changeset: &mut Changeset,
-) -> Result<()> {
+) -> Result<Touched> {
     let nested = changeset
         .instructions
         .iter()
@@ -315,10 +319,10 @@ pub(crate) fn record_local(
             }
         }
     }
-    replay_ghosts(conn, cat, changeset)?;
-    resolve_created(conn, cat, changeset)?;
+    let mut touched = replay_ghosts(conn, cat, changeset)?;
+    touched.extend(resolve_created(conn, cat, changeset)?);
     if !nested && !needs_state {
-        return Ok(());
+        return Ok(touched);
     }
     ensure_tables(conn)?;
     let mut store = SqliteMergeStore {
@@ -348,8 +352,11 @@ pub(crate) fn record_local(
             created.contains(&instruction.object),
         )?;
     }
-    Ok(())
+    Ok(touched)
 }
+
+/// Objects changed as a side effect: the holder and its top-level property.
+pub(crate) type Touched = Vec<(Link, String)>;
 
 /// Whether recording `op` locally needs [`record_local`]'s bookkeeping beyond the outbox
 /// entry: merge state to write or forget, or nested collections to expand.
@@ -402,9 +409,9 @@ pub(crate) fn unresolve_links_to(
 
 /// Retries the changes kept aside for objects this local changeset touched: creating an object
 /// (or an embedded object) locally can bring back what a merge kept for it.
-fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
+fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<Touched> {
     if !any_rows(conn, "__syncline_sync_ghosts")? {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut store = SqliteMergeStore {
         store: Store { conn, cat },
@@ -418,13 +425,14 @@ fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Res
             crate::sync::merge::apply_ghosts(&mut store, object)?;
         }
     }
-    Ok(())
+    Ok(store.touched)
 }
 
-/// Resolves the links waiting for the objects this local changeset creates.
-fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<()> {
+/// Resolves the links waiting for the objects this local changeset creates; returns the
+/// objects holding them (and the top-level property).
+fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<Touched> {
     if !any_rows(conn, "__syncline_sync_unresolved")? {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let created: Vec<&Link> = changeset
         .instructions
@@ -433,7 +441,7 @@ fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> R
         .map(|i| &i.object)
         .collect();
     if created.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut targets = std::collections::HashSet::new();
     if created.len() > 64 {
@@ -476,7 +484,7 @@ fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> R
             store.resolve_links_to(object)?;
         }
     }
-    Ok(())
+    Ok(store.touched)
 }
 
 /// For each local create, the properties it did not write (by the index of its `CreateObject`).
@@ -3765,6 +3773,32 @@ mod tests {
             snapshot(&db)[&PrimaryKey::Int(1)]["l"],
             Value::List(Vec::new())
         );
+    }
+
+    #[test]
+    fn observers_hear_of_links_a_local_create_brings_back() {
+        use crate::ChangeEvent;
+        use std::sync::{Arc, Mutex};
+
+        let db = open();
+        link_locally(&db);
+        let heard: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+        let sink = Arc::clone(&heard);
+        let _handle = db
+            .observe_object("Task", &PrimaryKey::Int(1), move |event| {
+                if let ChangeEvent::ObjectChanged { properties, .. } = event {
+                    sink.lock().unwrap().push(properties.clone());
+                }
+            })
+            .unwrap();
+        db.write(|t| t.delete("Task", &PrimaryKey::Int(2)).map(|_| ()))
+            .unwrap();
+        create_local(&db, 2);
+        let heard = heard.lock().unwrap().clone();
+        // The delete nulled the links, the create brought them back: both are changes.
+        assert_eq!(heard.len(), 2, "{heard:?}");
+        assert!(heard[1].iter().any(|p| p == "a"), "{heard:?}");
+        assert_eq!(snapshot(&db)[&PrimaryKey::Int(1)]["a"], task_link(2));
     }
 
     #[test]
