@@ -4,8 +4,9 @@
 //! fields costs a few bytes per field and no instruction objects. At commit the entry is
 //! finished; only when some instruction needs merge state (anything but creates, list inserts
 //! and field sets on existing fields) or nested collections to expand, or when merges left
-//! changes aside that a local create can bring back, is the entry decoded and run through
-//! [`record_local`](super::sync_store::record_local), the full bookkeeping path.
+//! changes aside or links wait for an object this transaction creates, is the entry decoded
+//! and run through [`record_local`](super::sync_store::record_local), the full bookkeeping
+//! path.
 
 use rusqlite::Connection;
 
@@ -26,6 +27,10 @@ pub struct Recorder {
     stateful: bool,
     /// The column properties creates left unset: class, row, property names.
     unset: Vec<(String, i64, Vec<String>)>,
+    /// The objects created: index in `classes`, primary key (links may wait for them).
+    created: Vec<(usize, PrimaryKey)>,
+    /// The classes of `created`.
+    classes: Vec<String>,
 }
 
 impl Recorder {
@@ -43,6 +48,14 @@ impl Recorder {
             .iter()
             .any(|(_, v)| sync_store::has_nested_collection(v));
         self.writer.push_create(class, pk, fields);
+        let index = match self.classes.iter().rposition(|c| c == class) {
+            Some(i) => i,
+            None => {
+                self.classes.push(class.to_owned());
+                self.classes.len() - 1
+            }
+        };
+        self.created.push((index, pk.clone()));
     }
 
     /// Notes the column properties the create of row `row` of `class` left unset.
@@ -69,7 +82,14 @@ impl Recorder {
         clock: Hlc,
     ) -> Result<(Vec<u8>, sync_store::Touched)> {
         let entry = self.writer.finish(replica, clock);
-        if self.stateful || sync_store::ghosts_waiting(conn)? {
+        let created = self
+            .created
+            .iter()
+            .map(|(class, pk)| (self.classes[*class].as_str(), pk));
+        if self.stateful
+            || sync_store::ghosts_waiting(conn)?
+            || !sync_store::awaited(conn, created)?.is_empty()
+        {
             let mut changeset = outbox::decode(&entry)?;
             let touched = sync_store::record_local(conn, cat, &mut changeset)?;
             return Ok((outbox::encode(&changeset), touched));

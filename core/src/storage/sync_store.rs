@@ -371,10 +371,10 @@ pub(crate) fn needs_merge_state(op: &Operation) -> bool {
     }
 }
 
-/// Whether merges kept changes aside (for objects that did not exist then), or links wait for
-/// their target: a local create may bring them back.
+/// Whether merges kept changes aside (for objects that did not exist then) that a local create
+/// may bring back.
 pub(crate) fn ghosts_waiting(conn: &Connection) -> Result<bool> {
-    Ok(any_rows(conn, "__syncline_sync_ghosts")? || any_rows(conn, "__syncline_sync_unresolved")?)
+    any_rows(conn, "__syncline_sync_ghosts")
 }
 
 /// Whether the merge state table `table` exists and holds rows.
@@ -428,24 +428,19 @@ fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Res
     Ok(store.touched)
 }
 
-/// Resolves the links waiting for the objects this local changeset creates; returns the
-/// objects holding them (and the top-level property).
-fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<Touched> {
-    if !any_rows(conn, "__syncline_sync_unresolved")? {
-        return Ok(Vec::new());
-    }
-    let created: Vec<&Link> = changeset
-        .instructions
-        .iter()
-        .filter(|i| matches!(i.op, Operation::CreateObject))
-        .map(|i| &i.object)
-        .collect();
-    if created.is_empty() {
-        return Ok(Vec::new());
-    }
+/// Which of the objects `created` (class, primary key) links wait for, by class and primary key
+/// key bytes; empty when no link waits at all.
+pub(crate) fn awaited<'o>(
+    conn: &Connection,
+    created: impl ExactSizeIterator<Item = (&'o str, &'o PrimaryKey)>,
+) -> Result<std::collections::HashSet<(String, Vec<u8>)>> {
     let mut targets = std::collections::HashSet::new();
+    if created.len() == 0 || !any_rows(conn, "__syncline_sync_unresolved")? {
+        return Ok(targets);
+    }
     if created.len() > 64 {
         // A bulk create: the targets waited for, read once, instead of a query per object.
+        let mut waiting = std::collections::HashSet::new();
         let mut stmt = conn
             .prepare_cached("SELECT DISTINCT tclass, tpk FROM __syncline_sync_unresolved")
             .map_err(sql_err)?;
@@ -455,14 +450,20 @@ fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> R
             })
             .map_err(sql_err)?;
         for row in rows {
-            targets.insert(row.map_err(sql_err)?);
+            waiting.insert(row.map_err(sql_err)?);
+        }
+        for (class, pk) in created {
+            let key = (class.to_owned(), pk_key(pk));
+            if waiting.contains(&key) {
+                targets.insert(key);
+            }
         }
     } else {
         let mut stmt = conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM __syncline_sync_unresolved WHERE tclass = ?1 AND tpk = ?2)")
             .map_err(sql_err)?;
-        for object in &created {
-            let key = (object.class.clone(), pk_key(&object.pk));
+        for (class, pk) in created {
+            let key = (class.to_owned(), pk_key(pk));
             let waited: bool = stmt
                 .query_row(params![key.0, key.1], |r| r.get(0))
                 .map_err(sql_err)?;
@@ -470,6 +471,22 @@ fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> R
                 targets.insert(key);
             }
         }
+    }
+    Ok(targets)
+}
+
+/// Resolves the links waiting for the objects this local changeset creates; returns the
+/// objects holding them (and the top-level property).
+fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<Touched> {
+    let created: Vec<&Link> = changeset
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.op, Operation::CreateObject))
+        .map(|i| &i.object)
+        .collect();
+    let mut targets = awaited(conn, created.iter().map(|o| (o.class.as_str(), &o.pk)))?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
     }
     let mut store = SqliteMergeStore {
         store: Store { conn, cat },
