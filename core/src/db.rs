@@ -1239,20 +1239,7 @@ impl WriteTransaction {
         let row = writer.with_insert(class, cat.insert_sql(class)?, |stmt| {
             store.insert_resolved_into(&self.ctx, schema, &given, stmt)
         })?;
-        let pk_index = schema
-            .primary_key
-            .as_deref()
-            .and_then(|name| schema.properties.iter().position(|p| p.name == name));
-        let pk = match pk_index {
-            None => PrimaryKey::Int(row),
-            Some(i) => {
-                let v = given[i]
-                    .or(schema.properties[i].default.as_ref())
-                    .cloned()
-                    .unwrap_or_default();
-                PrimaryKey::try_from(v).map_err(|e| StorageError::corrupt(e.to_string()))?
-            }
-        };
+        let pk = new_object_pk(schema, row, &given)?;
         store.clear_tombstone(&self.ctx, schema, &pk)?;
         self.record_create(schema, row, &pk, &given)?;
         self.note(class, pk.clone(), ObjectChangeKind::Created);
@@ -1270,10 +1257,7 @@ impl WriteTransaction {
             return Ok(());
         }
         let class = schema.name.as_str();
-        let pk_position = schema
-            .primary_key
-            .as_deref()
-            .and_then(|name| schema.properties.iter().position(|p| p.name == name));
+        let pk_position = schema.primary_key_position();
         // The values of the column properties go with the create, in one record.
         let mut fields = Vec::with_capacity(schema.properties.len());
         let mut unset = Vec::new();
@@ -2131,6 +2115,23 @@ fn first_property(steps: &[PathElement]) -> String {
         Some(PathElement::Property(p)) => p.clone(),
         _ => String::new(),
     }
+}
+
+/// The primary key of an object just inserted at `row` from the values `given` (by property
+/// position, see `Store::resolve_document`): its primary key value or default, or the row key
+/// for a class without a primary key.
+fn new_object_pk(schema: &ObjectSchema, row: i64, given: &[Option<&Value>]) -> Result<PrimaryKey> {
+    let Some(i) = schema.primary_key_position() else {
+        return Ok(PrimaryKey::Int(row));
+    };
+    let value = given
+        .get(i)
+        .copied()
+        .flatten()
+        .or(schema.properties[i].default.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    PrimaryKey::try_from(value).map_err(|e| StorageError::corrupt(e.to_string()).into())
 }
 
 /// Prints a primary key the way error messages do.

@@ -75,22 +75,17 @@ impl WriteTransaction {
         }
         let cat = Arc::clone(&self.db.inner.catalog);
         let schema = cat.class(class)?;
-        let Some(pk_prop) = schema.primary_key_property() else {
+        if schema.primary_key_position().is_none() {
             // `layout::check` refuses such a schema at open; kept for a clear message.
             return Err(asymmetric(class, "the class has no primary key"));
-        };
+        }
         let store = Store {
             conn: self.conn()?,
             cat: &cat,
         };
         let given = store.resolve_document(schema, &doc)?;
         let row = store.insert_resolved(&self.ctx, schema, &given)?;
-        let value = doc
-            .get(&pk_prop.name)
-            .or(pk_prop.default.as_ref())
-            .cloned()
-            .unwrap_or_default();
-        let pk = PrimaryKey::try_from(value).map_err(|e| StorageError::corrupt(e.to_string()))?;
+        let pk = super::new_object_pk(schema, row, &given)?;
         self.record_create(schema, row, &pk, &given)?;
         self.ingested.push((class.to_owned(), row));
         Ok(pk)

@@ -514,7 +514,13 @@ impl ObjectSchema {
 
     /// The primary key property, if the class has one.
     pub fn primary_key_property(&self) -> Option<&Property> {
-        self.primary_key.as_deref().and_then(|pk| self.property(pk))
+        self.primary_key_position().map(|i| &self.properties[i])
+    }
+
+    /// The position of the primary key property in `properties`, if the class has one.
+    pub fn primary_key_position(&self) -> Option<usize> {
+        let name = self.primary_key.as_deref()?;
+        self.properties.iter().position(|p| p.name == name)
     }
 
     /// The stored (not computed) properties, in declaration order.

@@ -66,16 +66,13 @@ impl WriterConn {
                 let mut stmt = conn.prepare_cached(sql)?;
                 return f(&mut stmt);
             };
-            if !inserts.contains_key(class) {
-                inserts.insert(class.to_owned(), conn.prepare(sql)?);
+            if let Some(stmt) = inserts.get_mut(class) {
+                return f(stmt);
             }
-            match inserts.get_mut(class) {
-                Some(stmt) => f(stmt),
-                None => {
-                    let mut stmt = conn.prepare_cached(sql)?;
-                    f(&mut stmt)
-                }
-            }
+            let stmt = inserts
+                .entry(class.to_owned())
+                .or_insert(conn.prepare(sql)?);
+            f(stmt)
         })
     }
 }
