@@ -386,31 +386,41 @@ fn changes_to_linked_objects_are_modifications() {
     assert_eq!(rec.take(), vec![changed(&[1, 2, 3], &[], &[], &[2])]);
 }
 
-#[test]
-fn linked_changes_count_up_to_the_link_depth() {
-    let db = db();
+/// Classes `{prefix}0` … `{prefix}5` each link to the next through `next`: an observer of
+/// `{prefix}0` hears of changes up to [`LINK_DEPTH`] links away, and not beyond.
+fn assert_changes_count_up_to_the_link_depth(db: &Database, prefix: &str) {
     db.write(|txn| {
         for i in (0..6).rev() {
             let mut d = doc(&[("_id", 1.into()), ("v", 0.into())]);
             if i < 5 {
-                d.insert("next".into(), link(&format!("L{}", i + 1), 1));
+                d.insert("next".into(), link(&format!("{prefix}{}", i + 1), 1));
             }
-            txn.create(&format!("L{i}"), d)?;
+            txn.create(&format!("{prefix}{i}"), d)?;
         }
         Ok::<_, Error>(())
     })
     .unwrap();
     let rec = Recorder::default();
     let _h = db
-        .observe_query("L0", "TRUEPREDICATE", &[], rec.callback())
+        .observe_query(&format!("{prefix}0"), "TRUEPREDICATE", &[], rec.callback())
         .unwrap();
     rec.take();
     for i in 1..=LINK_DEPTH {
-        set(&db, &format!("L{i}"), 1, "v", 1.into());
-        assert_eq!(rec.take(), vec![changed(&[1], &[], &[], &[0])], "L{i}");
+        set(db, &format!("{prefix}{i}"), 1, "v", 1.into());
+        assert_eq!(
+            rec.take(),
+            vec![changed(&[1], &[], &[], &[0])],
+            "{prefix}{i}"
+        );
     }
-    set(&db, &format!("L{}", LINK_DEPTH + 1), 1, "v", 1.into());
+    set(db, &format!("{prefix}{}", LINK_DEPTH + 1), 1, "v", 1.into());
     assert_eq!(rec.take(), vec![]);
+}
+
+#[test]
+fn linked_changes_count_up_to_the_link_depth() {
+    let db = db();
+    assert_changes_count_up_to_the_link_depth(&db, "L");
 }
 
 #[test]
@@ -1138,26 +1148,5 @@ fn object_observers_name_the_property_holding_the_embedded_or_mixed_link() {
 #[test]
 fn links_in_mixed_values_count_toward_the_link_depth() {
     let db = Database::open_temporary(Config::new(nested_links_schema())).unwrap();
-    db.write(|txn| {
-        for i in (0..6).rev() {
-            let mut d = doc(&[("_id", 1.into()), ("v", 0.into())]);
-            if i < 5 {
-                d.insert("next".into(), link(&format!("M{}", i + 1), 1));
-            }
-            txn.create(&format!("M{i}"), d)?;
-        }
-        Ok::<_, Error>(())
-    })
-    .unwrap();
-    let rec = Recorder::default();
-    let _h = db
-        .observe_query("M0", "TRUEPREDICATE", &[], rec.callback())
-        .unwrap();
-    rec.take();
-    for i in 1..=LINK_DEPTH {
-        set(&db, &format!("M{i}"), 1, "v", 1.into());
-        assert_eq!(rec.take(), vec![changed(&[1], &[], &[], &[0])], "M{i}");
-    }
-    set(&db, &format!("M{}", LINK_DEPTH + 1), 1, "v", 1.into());
-    assert_eq!(rec.take(), vec![]);
+    assert_changes_count_up_to_the_link_depth(&db, "M");
 }

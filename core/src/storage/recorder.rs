@@ -86,12 +86,10 @@ impl Recorder {
             .created
             .iter()
             .map(|(class, pk)| (self.classes[*class].as_str(), pk));
-        if self.stateful
-            || sync_store::ghosts_waiting(conn)?
-            || !sync_store::awaited(conn, created)?.is_empty()
-        {
+        let awaited = sync_store::awaited(conn, created)?;
+        if self.stateful || !awaited.is_empty() || sync_store::ghosts_waiting(conn)? {
             let mut changeset = outbox::decode(&entry)?;
-            let touched = sync_store::record_local(conn, cat, &mut changeset)?;
+            let touched = sync_store::record_local(conn, cat, &mut changeset, awaited)?;
             return Ok((outbox::encode(&changeset), touched));
         }
         // What `record_local` does for creates alone: an unset field was never written.

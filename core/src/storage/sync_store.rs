@@ -290,13 +290,15 @@ pub(crate) fn apply_remote(
 /// integer additions, set and dictionary stamps, clears, list element stamps. Values and field
 /// clocks are written by the storage layer itself.
 ///
-/// Returns the objects whose stored values it changed besides the changeset's own writes
-/// (links a create brought back, changes kept aside that it let through): holder and
-/// top-level property, for the commit's change notifications.
+/// `awaited` are the objects the changeset creates that links wait for ([`awaited`]); their
+/// links are resolved. Returns the objects whose stored values it changed besides the
+/// changeset's own writes (links a create brought back, changes kept aside that it let
+/// through): holder and top-level property, for the commit's change notifications.
 pub(crate) fn record_local(
     conn: &Connection,
     cat: &Catalog,
     changeset: &mut Changeset,
+    awaited: Awaited,
 ) -> Result<Touched> {
     let nested = changeset
         .instructions
@@ -320,7 +322,7 @@ pub(crate) fn record_local(
         }
     }
     let mut touched = replay_ghosts(conn, cat, changeset)?;
-    touched.extend(resolve_created(conn, cat, changeset)?);
+    touched.extend(resolve_created(conn, cat, changeset, awaited)?);
     if !nested && !needs_state {
         return Ok(touched);
     }
@@ -357,6 +359,9 @@ pub(crate) fn record_local(
 
 /// Objects changed as a side effect: the holder and its top-level property.
 pub(crate) type Touched = Vec<(Link, String)>;
+
+/// Objects links wait for: class and primary key key bytes (see [`awaited`]).
+pub(crate) type Awaited = std::collections::HashSet<(String, Vec<u8>)>;
 
 /// Whether recording `op` locally needs [`record_local`]'s bookkeeping beyond the outbox
 /// entry: merge state to write or forget, or nested collections to expand.
@@ -410,7 +415,7 @@ pub(crate) fn unresolve_links_to(
 /// Retries the changes kept aside for objects this local changeset touched: creating an object
 /// (or an embedded object) locally can bring back what a merge kept for it.
 fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<Touched> {
-    if !any_rows(conn, "__syncline_sync_ghosts")? {
+    if !ghosts_waiting(conn)? {
         return Ok(Vec::new());
     }
     let mut store = SqliteMergeStore {
@@ -433,8 +438,8 @@ fn replay_ghosts(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Res
 pub(crate) fn awaited<'o>(
     conn: &Connection,
     created: impl ExactSizeIterator<Item = (&'o str, &'o PrimaryKey)>,
-) -> Result<std::collections::HashSet<(String, Vec<u8>)>> {
-    let mut targets = std::collections::HashSet::new();
+) -> Result<Awaited> {
+    let mut targets = Awaited::new();
     if created.len() == 0 || !any_rows(conn, "__syncline_sync_unresolved")? {
         return Ok(targets);
     }
@@ -475,16 +480,14 @@ pub(crate) fn awaited<'o>(
     Ok(targets)
 }
 
-/// Resolves the links waiting for the objects this local changeset creates; returns the
-/// objects holding them (and the top-level property).
-fn resolve_created(conn: &Connection, cat: &Catalog, changeset: &Changeset) -> Result<Touched> {
-    let created: Vec<&Link> = changeset
-        .instructions
-        .iter()
-        .filter(|i| matches!(i.op, Operation::CreateObject))
-        .map(|i| &i.object)
-        .collect();
-    let mut targets = awaited(conn, created.iter().map(|o| (o.class.as_str(), &o.pk)))?;
+/// Resolves the links waiting for the objects this local changeset creates (`targets`, from
+/// [`awaited`]); returns the objects holding them (and the top-level property).
+fn resolve_created(
+    conn: &Connection,
+    cat: &Catalog,
+    changeset: &Changeset,
+    mut targets: Awaited,
+) -> Result<Touched> {
     if targets.is_empty() {
         return Ok(Vec::new());
     }
@@ -3792,22 +3795,28 @@ mod tests {
         );
     }
 
-    #[test]
-    fn observers_hear_of_links_a_local_create_brings_back() {
-        use crate::ChangeEvent;
-        use std::sync::{Arc, Mutex};
+    /// What an observer of task 1 hears: the changed property names of each change.
+    type Heard = std::sync::Arc<std::sync::Mutex<Vec<Vec<String>>>>;
 
-        let db = open();
-        link_locally(&db);
-        let heard: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
-        let sink = Arc::clone(&heard);
-        let _handle = db
+    /// Observes task 1; the handle keeps the observer registered.
+    fn observe_task_1(db: &Database) -> (Heard, crate::ObserverHandle) {
+        let heard = Heard::default();
+        let sink = std::sync::Arc::clone(&heard);
+        let handle = db
             .observe_object("Task", &PrimaryKey::Int(1), move |event| {
-                if let ChangeEvent::ObjectChanged { properties, .. } = event {
+                if let crate::ChangeEvent::ObjectChanged { properties, .. } = event {
                     sink.lock().unwrap().push(properties.clone());
                 }
             })
             .unwrap();
+        (heard, handle)
+    }
+
+    #[test]
+    fn observers_hear_of_links_a_local_create_brings_back() {
+        let db = open();
+        link_locally(&db);
+        let (heard, _handle) = observe_task_1(&db);
         db.write(|t| t.delete("Task", &PrimaryKey::Int(2)).map(|_| ()))
             .unwrap();
         create_local(&db, 2);
@@ -3820,20 +3829,9 @@ mod tests {
 
     #[test]
     fn observers_hear_of_links_a_merge_unresolves_and_resolves() {
-        use crate::ChangeEvent;
-        use std::sync::{Arc, Mutex};
-
         let db = open();
         link_locally(&db);
-        let heard: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
-        let sink = Arc::clone(&heard);
-        let _handle = db
-            .observe_object("Task", &PrimaryKey::Int(1), move |event| {
-                if let ChangeEvent::ObjectChanged { properties, .. } = event {
-                    sink.lock().unwrap().push(properties.clone());
-                }
-            })
-            .unwrap();
+        let (heard, _handle) = observe_task_1(&db);
         db.apply_remote_changeset(&remote(
             7,
             FUTURE,
