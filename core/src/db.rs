@@ -1093,6 +1093,17 @@ macro_rules! object_source {
                     .map_err(|e| QueryError::Source(e.to_string()))?
                     .backlinks(target, origin_class, origin_property)
             }
+
+            fn embedded_backlink_owners(
+                &self,
+                target: &Link,
+                origin_class: &str,
+                origin_property: &str,
+            ) -> std::result::Result<Option<Vec<Link>>, QueryError> {
+                self.store()
+                    .map_err(|e| QueryError::Source(e.to_string()))?
+                    .embedded_backlink_owners(target, origin_class, origin_property)
+            }
         }
     };
 }

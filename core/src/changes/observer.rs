@@ -138,11 +138,18 @@ fn steps_classes(steps: &[Step], out: &mut HashSet<String>) {
                     out.insert(target.clone());
                 }
             }
-            Step::Backlinks { origin_class, .. } => {
+            Step::Backlinks {
+                origin_class,
+                holders,
+                ..
+            } => {
                 out.insert(origin_class.clone());
+                // Embedded linking objects change with the top-level objects holding them.
+                out.extend(holders.iter().map(|h| h.class.clone()));
             }
-            Step::AllBacklinks { sources } => {
+            Step::AllBacklinks { sources, holders } => {
                 out.extend(sources.iter().map(|(class, _)| class.clone()));
+                out.extend(holders.iter().map(|h| h.class.clone()));
             }
             Step::Aggregate { over, .. } => steps_classes(over, out),
             Step::Key(_)

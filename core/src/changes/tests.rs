@@ -1150,3 +1150,51 @@ fn links_in_mixed_values_count_toward_the_link_depth() {
     let db = Database::open_temporary(Config::new(nested_links_schema())).unwrap();
     assert_changes_count_up_to_the_link_depth(&db, "M");
 }
+
+#[test]
+fn backlinks_from_embedded_objects_rerun_the_query() {
+    // `@links` through an embedded class: the linking objects live inside `Owner` objects,
+    // so a change to an owner's embedded address must re-run the query on `House`.
+    let schema = Schema::new(vec![
+        ObjectSchema::new("House", vec![Property::new("_id", PropertyType::Int)])
+            .with_primary_key("_id"),
+        ObjectSchema::new("Addr", vec![Property::link("home", "House")]).into_embedded(),
+        ObjectSchema::new(
+            "Owner",
+            vec![
+                Property::new("_id", PropertyType::Int),
+                Property::link("addr", "Addr"),
+            ],
+        )
+        .with_primary_key("_id"),
+    ]);
+    let db = Database::open_temporary(Config::new(schema)).unwrap();
+    db.write(|txn| {
+        txn.create("House", doc(&[("_id", 1.into())]))?;
+        txn.create("House", doc(&[("_id", 2.into())])).map(|_| ())
+    })
+    .unwrap();
+    let rec = Recorder::default();
+    let _h = db
+        .observe_query("House", "@links.Addr.home.@count > 0", &[], rec.callback())
+        .unwrap();
+    assert_eq!(
+        rec.take(),
+        vec![ChangeEvent::ResultsInitial { keys: vec![] }]
+    );
+    let mut addr = Document::new();
+    addr.insert("home".into(), link("House", 2));
+    db.write(|txn| {
+        txn.create(
+            "Owner",
+            doc(&[("_id", 1.into()), ("addr", Value::Embedded(addr))]),
+        )
+        .map(|_| ())
+    })
+    .unwrap();
+    assert_eq!(rec.take(), vec![changed(&[2], &[], &[0], &[])]);
+    set(&db, "Owner", 1, "addr.home", link("House", 1));
+    assert_eq!(rec.take(), vec![changed(&[1], &[0], &[0], &[])]);
+    set(&db, "Owner", 1, "addr.home", Value::Null);
+    assert_eq!(rec.take(), vec![changed(&[], &[0], &[], &[])]);
+}

@@ -3,8 +3,9 @@
 
 use super::ast::{self, KeyExpr, Literal, Operator, ParsedQuery, PathElem, Span};
 use super::bound::{
-    AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, Expr, GeoPoint, GeoShape, ListIndex,
-    Modifier, NestedStep, Path, Predicate, PropertyStep, Quantifier, SortKey, Step,
+    AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, EmbeddedHolder, Expr, GeoPoint,
+    GeoShape, ListIndex, Modifier, NestedStep, Path, Predicate, PropertyStep, Quantifier, SortKey,
+    Step,
 };
 use super::eval::parse_full_text;
 use super::QueryError;
@@ -1383,6 +1384,7 @@ impl<'a> Binder<'a> {
             let origin_property = prop.origin_property.clone().unwrap_or_default();
             return Ok((
                 Step::Backlinks {
+                    holders: embedded_holders(self.schema, &[origin_class.as_str()]),
                     origin_class: origin_class.clone(),
                     origin_property,
                 },
@@ -1573,6 +1575,7 @@ impl<'a> Binder<'a> {
                     steps.push(Step::Backlinks {
                         origin_class: class.clone(),
                         origin_property: property.clone(),
+                        holders: embedded_holders(self.schema, &[class.as_str()]),
                     });
                     state = State::Objects {
                         class: class.clone(),
@@ -1585,22 +1588,28 @@ impl<'a> Binder<'a> {
                     let State::Object(target) = &state else {
                         return Err(invalid(span, "@links must follow an object"));
                     };
+                    // Embedded objects hold backlinks like any object (realm-core counts
+                    // every backlink column of the target table, embedded origins included).
                     let mut sources = Vec::new();
+                    let mut embedded_origins = Vec::new();
                     for c in &self.schema.classes {
-                        if c.embedded {
-                            continue;
-                        }
                         for p in &c.properties {
                             let links_here = p.ty == PropertyType::Mixed
                                 || (p.ty == PropertyType::Object
                                     && p.object_type.as_deref() == Some(target.as_str()));
                             if links_here {
                                 sources.push((c.name.clone(), p.name.clone()));
+                                if c.embedded && !embedded_origins.contains(&c.name.as_str()) {
+                                    embedded_origins.push(c.name.as_str());
+                                }
                             }
                         }
                     }
                     coll_start = Some(steps.len());
-                    steps.push(Step::AllBacklinks { sources });
+                    steps.push(Step::AllBacklinks {
+                        sources,
+                        holders: embedded_holders(self.schema, &embedded_origins),
+                    });
                     state = State::AllLinks;
                 }
                 PathElem::Index(sel, _) => match (&state, coll_start) {
@@ -2221,6 +2230,58 @@ fn convert_number(v: Value, target: &Ty) -> Value {
         }
         _ => v,
     }
+}
+
+/// Every property of `schema` through which objects of the embedded classes `embedded` are
+/// held, directly or inside other embedded objects (empty when none of them is embedded), in
+/// schema order.
+fn embedded_holders(schema: &Schema, embedded: &[&str]) -> Vec<EmbeddedHolder> {
+    let is_embedded = |name: &str| schema.class(name).is_some_and(|c| c.embedded);
+    let mut reached: Vec<&str> = embedded
+        .iter()
+        .copied()
+        .filter(|c| is_embedded(c))
+        .collect();
+    // Classes whose objects can hold (at any depth) objects of the searched classes; embedded
+    // classes may nest, even recursively, so this runs to a fixed point.
+    loop {
+        let mut grew = false;
+        for c in schema.classes.iter().filter(|c| c.embedded) {
+            if reached.contains(&c.name.as_str()) {
+                continue;
+            }
+            let holds = c.properties.iter().any(|p| {
+                p.ty == PropertyType::Object
+                    && p.object_type
+                        .as_deref()
+                        .is_some_and(|t| reached.contains(&t))
+            });
+            if holds {
+                reached.push(c.name.as_str());
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for c in &schema.classes {
+        for p in &c.properties {
+            let Some(target) = p.object_type.as_deref() else {
+                continue;
+            };
+            if p.ty == PropertyType::Object && reached.contains(&target) {
+                out.push(EmbeddedHolder {
+                    class: c.name.clone(),
+                    property: p.name.clone(),
+                    embedded_class: target.to_owned(),
+                    top_level: !c.embedded,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Whether the path ends on a list or set property of primitive values (not through links).

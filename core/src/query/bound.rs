@@ -254,18 +254,28 @@ pub enum Step {
     /// A stored property of the current object.
     Property(PropertyStep),
     /// The objects of `origin_class` linking to the current object through `origin_property`
-    /// (a `@links.Class.property` path or a linking-objects property).
+    /// (a `@links.Class.property` path or a linking-objects property). `origin_class` may be
+    /// embedded (as in Realm, whose embedded objects keep backlinks like any object): the
+    /// linking objects are then embedded objects, found inside the top-level objects that
+    /// hold them through `holders`. The current object may be embedded too: its only
+    /// backlink is the object holding it.
     Backlinks {
         /// The class of the linking objects.
         origin_class: String,
         /// The link property (to-one, list, set or dictionary of links) in `origin_class`.
         origin_property: String,
+        /// When `origin_class` is embedded: every slot through which its objects are held
+        /// (see [`EmbeddedHolder`]); empty for a top-level origin class.
+        holders: Vec<EmbeddedHolder>,
     },
     /// The objects of every class/property linking to the current object (`@links`, only
-    /// under `@count`); the schema's linking properties are listed.
+    /// under `@count`); the schema's linking properties are listed, those of embedded
+    /// classes included.
     AllBacklinks {
         /// `(origin_class, origin_property)` pairs.
         sources: Vec<(String, String)>,
+        /// Every slot through which objects of the embedded classes among `sources` are held.
+        holders: Vec<EmbeddedHolder>,
     },
     /// The value at a key of the current dictionary (`dict['key']`, `dict.key`); `null` when
     /// the key is absent.
@@ -292,6 +302,23 @@ pub enum Step {
     /// list or a dictionary of mixed values, nested to any depth). A value that is not such a
     /// collection, an index out of range or a missing key yields nothing (not `null`).
     Nested(NestedStep),
+}
+
+/// A property holding embedded objects, on the way from a top-level class down to an embedded
+/// class whose backlinks a path follows ([`Step::Backlinks`], [`Step::AllBacklinks`]). The
+/// embedded objects of a class are found by reading these properties from the top-level
+/// objects down, in natural order, then in the order of each collection (a dictionary's
+/// values by key), an object before those nested inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedHolder {
+    /// The class that has the property (top-level or embedded).
+    pub class: String,
+    /// The property (a single embedded object, or a list or dictionary of them).
+    pub property: String,
+    /// The embedded class of the objects it holds.
+    pub embedded_class: String,
+    /// Whether `class` is top-level (where a search starts).
+    pub top_level: bool,
 }
 
 /// A step into a list or dictionary held in a `mixed` value ([`Step::Nested`]).

@@ -6,10 +6,11 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::bound::{
-    AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, Expr, FullTextQuery, ListIndex,
-    Modifier, NestedStep, Path, Predicate, Quantifier, Step,
+    AggregateOp, ArithOp, BoundQuery, CompareOp, Comparison, EmbeddedHolder, Expr, FullTextQuery,
+    ListIndex, Modifier, NestedStep, Path, Predicate, PropertyStep, Quantifier, Step,
 };
 use super::QueryError;
 use crate::value::compare::{fold_case, Dec, Num};
@@ -46,6 +47,21 @@ pub trait ObjectSource {
     ) -> Result<Vec<PrimaryKey>, QueryError> {
         scan_backlinks(self, target, origin_class, origin_property)
     }
+
+    /// For backlinks from the *embedded* class `origin_class`: the top-level objects that hold
+    /// (at any depth) an embedded object whose `origin_property` links to `target`, each once,
+    /// in natural order within its class. The evaluator then reads only these objects; `None`
+    /// (the default) makes it read every object of the classes that can hold such embedded
+    /// objects. A store with an index should override it.
+    fn embedded_backlink_owners(
+        &self,
+        target: &Link,
+        origin_class: &str,
+        origin_property: &str,
+    ) -> Result<Option<Vec<Link>>, QueryError> {
+        let _ = (target, origin_class, origin_property);
+        Ok(None)
+    }
 }
 
 /// The objects of `origin_class` whose `origin_property` holds a link to `target` (once per
@@ -72,7 +88,9 @@ pub fn scan_backlinks<S: ObjectSource + ?Sized>(
     Ok(out)
 }
 
-fn count_links(value: &Value, target: &Link) -> usize {
+/// How many links to `target` `value` holds (itself, or inside lists, sets, dictionaries and
+/// collections nested in mixed values).
+pub(crate) fn count_links(value: &Value, target: &Link) -> usize {
     match value {
         Value::Link(l) => usize::from(l == target),
         Value::List(items) | Value::Set(items) => {
@@ -87,7 +105,35 @@ fn count_links(value: &Value, target: &Link) -> usize {
 #[derive(Debug, Clone)]
 enum Obj {
     Top(Link),
-    Embedded(Document),
+    Embedded(Rc<EmbeddedObj>),
+}
+
+/// An embedded object during evaluation: its fields and, when the path reached it from the
+/// object holding it, that object (its one backlink, as in Realm).
+#[derive(Debug)]
+struct EmbeddedObj {
+    /// Its class (empty when unknown: such an object matches no backlink search).
+    class: String,
+    fields: Document,
+    /// The holding object and the property holding this one.
+    parent: Option<(Obj, String)>,
+}
+
+impl Obj {
+    fn embedded(class: &str, fields: Document, parent: Option<(Obj, String)>) -> Obj {
+        Obj::Embedded(Rc::new(EmbeddedObj {
+            class: class.to_owned(),
+            fields,
+            parent,
+        }))
+    }
+
+    fn class(&self) -> &str {
+        match self {
+            Obj::Top(link) => &link.class,
+            Obj::Embedded(e) => &e.class,
+        }
+    }
 }
 
 /// What a path step yields.
@@ -109,7 +155,9 @@ impl Item {
         match self {
             Item::Value(v) => v,
             Item::Object(Obj::Top(l)) => Value::Link(l),
-            Item::Object(Obj::Embedded(d)) => Value::Embedded(d),
+            Item::Object(Obj::Embedded(e)) => {
+                Value::Embedded(Rc::try_unwrap(e).map_or_else(|e| e.fields.clone(), |e| e.fields))
+            }
             Item::Coll(items) => Value::List(items.into_iter().map(Item::into_value).collect()),
             Item::Dict(map) => {
                 Value::Dictionary(map.into_iter().map(|(k, v)| (k, v.into_value())).collect())
@@ -136,6 +184,14 @@ struct Evaluator<'s, S: ObjectSource + ?Sized> {
     source: &'s S,
 }
 
+/// What [`Evaluator::search_embedded`] looks for.
+struct EmbeddedSearch<'a> {
+    target: &'a Link,
+    origin_class: &'a str,
+    origin_property: &'a str,
+    holders: &'a [EmbeddedHolder],
+}
+
 impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
     /// A stored value as an item: links resolved to objects, embedded documents to objects,
     /// collections to item collections.
@@ -148,8 +204,173 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                     Item::NullLink
                 }
             }
-            Value::Embedded(doc) => Item::Object(Obj::Embedded(doc)),
+            Value::Embedded(doc) => Item::Object(Obj::embedded("", doc, None)),
             other => self.collection_item(other, Self::to_item)?,
+        })
+    }
+
+    /// The value of an embedded-object property `p` of `holder` as an item: its embedded
+    /// objects (one, or a list or dictionary of them) know their class and their holder.
+    fn embedded_item(
+        &self,
+        value: Value,
+        holder: &Obj,
+        p: &PropertyStep,
+    ) -> Result<Item, QueryError> {
+        let class = p.target.as_deref().unwrap_or_default();
+        Ok(match value {
+            Value::Embedded(doc) => Item::Object(Obj::embedded(
+                class,
+                doc,
+                Some((holder.clone(), p.name.clone())),
+            )),
+            Value::List(items) | Value::Set(items) => Item::Coll(
+                items
+                    .into_iter()
+                    .map(|v| self.embedded_item(v, holder, p))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Dictionary(map) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in map {
+                    out.insert(k, self.embedded_item(v, holder, p)?);
+                }
+                Item::Dict(out)
+            }
+            other => self.to_item(other)?,
+        })
+    }
+
+    /// The embedded objects of `origin_class` whose `origin_property` links to `target`, once
+    /// per link, found inside the top-level objects that hold them through `holders` (only
+    /// those the source names, when it can tell).
+    fn embedded_backlinks(
+        &self,
+        target: &Link,
+        origin_class: &str,
+        origin_property: &str,
+        holders: &[EmbeddedHolder],
+    ) -> Result<Vec<Item>, QueryError> {
+        let owners = self
+            .source
+            .embedded_backlink_owners(target, origin_class, origin_property)?;
+        let mut tops: Vec<&str> = Vec::new();
+        for h in holders.iter().filter(|h| h.top_level) {
+            if !tops.contains(&h.class.as_str()) {
+                tops.push(&h.class);
+            }
+        }
+        let search = EmbeddedSearch {
+            target,
+            origin_class,
+            origin_property,
+            holders,
+        };
+        let mut out = Vec::new();
+        for top in tops {
+            let keys = match &owners {
+                Some(links) => links
+                    .iter()
+                    .filter(|l| l.class == top)
+                    .map(|l| l.pk.clone())
+                    .collect(),
+                None => self.source.object_keys(top)?,
+            };
+            for pk in keys {
+                let holder = Obj::Top(Link {
+                    class: top.to_owned(),
+                    pk,
+                });
+                self.search_embedded(&search, &holder, &mut out)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds to `out` the linking embedded objects inside `holder` (depth first, an object
+    /// before those it holds).
+    fn search_embedded(
+        &self,
+        search: &EmbeddedSearch<'_>,
+        holder: &Obj,
+        out: &mut Vec<Item>,
+    ) -> Result<(), QueryError> {
+        for h in search.holders.iter().filter(|h| h.class == holder.class()) {
+            let docs = match self.read(holder, &h.property)? {
+                Value::Embedded(doc) => vec![doc],
+                Value::List(items) | Value::Set(items) => items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Value::Embedded(doc) => Some(doc),
+                        _ => None,
+                    })
+                    .collect(),
+                Value::Dictionary(map) => map
+                    .into_values()
+                    .filter_map(|v| match v {
+                        Value::Embedded(doc) => Some(doc),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for doc in docs {
+                let links = if h.embedded_class == search.origin_class {
+                    doc.get(search.origin_property)
+                        .map_or(0, |v| count_links(v, search.target))
+                } else {
+                    0
+                };
+                let obj = Obj::embedded(
+                    &h.embedded_class,
+                    doc,
+                    Some((holder.clone(), h.property.clone())),
+                );
+                for _ in 0..links {
+                    out.push(Item::Object(obj.clone()));
+                }
+                self.search_embedded(search, &obj, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The objects linking to `item` through `origin_property` of `origin_class`: for a
+    /// top-level object, from the source (inside embedded objects when `holders` is not
+    /// empty); for an embedded object, the object holding it when that is the property.
+    fn backlinks_of(
+        &self,
+        item: &Item,
+        origin_class: &str,
+        origin_property: &str,
+        holders: &[EmbeddedHolder],
+    ) -> Result<Vec<Item>, QueryError> {
+        Ok(match item {
+            Item::Object(Obj::Top(link)) => {
+                if holders.iter().any(|h| h.embedded_class == origin_class) {
+                    self.embedded_backlinks(link, origin_class, origin_property, holders)?
+                } else {
+                    self.source
+                        .backlinks(link, origin_class, origin_property)?
+                        .into_iter()
+                        .map(|pk| {
+                            Item::Object(Obj::Top(Link {
+                                class: origin_class.to_owned(),
+                                pk,
+                            }))
+                        })
+                        .collect()
+                }
+            }
+            Item::Object(Obj::Embedded(e)) => match &e.parent {
+                Some((parent, property))
+                    if parent.class() == origin_class && property == origin_property =>
+                {
+                    vec![Item::Object(parent.clone())]
+                }
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
         })
     }
 
@@ -263,7 +484,7 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
     fn read(&self, obj: &Obj, property: &str) -> Result<Value, QueryError> {
         match obj {
             Obj::Top(link) => self.source.property_value(link, property),
-            Obj::Embedded(doc) => Ok(doc.get(property).cloned().unwrap_or(Value::Null)),
+            Obj::Embedded(e) => Ok(e.fields.get(property).cloned().unwrap_or(Value::Null)),
         }
     }
 
@@ -287,6 +508,8 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
                                 && p.ty == crate::schema::PropertyType::Object;
                             if is_single_ref && value.is_null() {
                                 out.push(Item::NullLink);
+                            } else if p.embedded {
+                                out.push(self.embedded_item(value, &obj, p)?);
                             } else if p.ty == crate::schema::PropertyType::Mixed {
                                 let single = p.collection == crate::schema::Collection::Single;
                                 out.push(self.mixed_property_item(value, single)?);
@@ -305,32 +528,16 @@ impl<S: ObjectSource + ?Sized> Evaluator<'_, S> {
             Step::Backlinks {
                 origin_class,
                 origin_property,
+                holders,
             } => {
                 for item in flatten(items) {
-                    if let Item::Object(Obj::Top(link)) = item {
-                        for pk in self
-                            .source
-                            .backlinks(&link, origin_class, origin_property)?
-                        {
-                            out.push(Item::Object(Obj::Top(Link {
-                                class: origin_class.clone(),
-                                pk,
-                            })));
-                        }
-                    }
+                    out.extend(self.backlinks_of(&item, origin_class, origin_property, holders)?);
                 }
             }
-            Step::AllBacklinks { sources } => {
+            Step::AllBacklinks { sources, holders } => {
                 for item in flatten(items) {
-                    if let Item::Object(Obj::Top(link)) = item {
-                        for (class, property) in sources {
-                            for pk in self.source.backlinks(&link, class, property)? {
-                                out.push(Item::Object(Obj::Top(Link {
-                                    class: class.clone(),
-                                    pk,
-                                })));
-                            }
-                        }
+                    for (class, property) in sources {
+                        out.extend(self.backlinks_of(&item, class, property, holders)?);
                     }
                 }
             }
@@ -1028,7 +1235,8 @@ pub fn document_matches<S: ObjectSource + ?Sized>(
     source: &S,
     fields: &Document,
 ) -> Result<bool, QueryError> {
-    Evaluator { source }.predicate(&Obj::Embedded(fields.clone()), &query.predicate)
+    let obj = Obj::embedded(&query.class, fields.clone(), None);
+    Evaluator { source }.predicate(&obj, &query.predicate)
 }
 
 /// Runs the query: the matching objects of its class in natural order, then its

@@ -6,8 +6,9 @@
 
 use rusqlite::types::Value as Sql;
 
+use crate::query::eval::count_links;
 use crate::schema::{ObjectSchema, Property, PropertyType};
-use crate::value::{Link, Value};
+use crate::value::Link;
 
 use super::encode::{decode_nested, encode_mixed_link, MixedTag};
 use super::layout::{quote, storage_of, tag_column, Storage};
@@ -86,7 +87,7 @@ impl Store<'_> {
     }
 
     /// The rows of `origin` whose `mixed` property `prop` holds a list or dictionary with a
-    /// link to `target` inside (at any depth). Such links are kept by primary key inside the
+    /// link to `target` inside (at any depth), once per link. Such links are kept by primary key inside the
     /// collection's BSON, so no index serves them: only the collections whose bytes name the
     /// target class are decoded.
     fn rows_with_nested_link(
@@ -118,9 +119,8 @@ impl Store<'_> {
         let mut out = Vec::new();
         for candidate in candidates {
             let (row, stored): (i64, Sql) = candidate?;
-            if holds_link(&decode_nested(stored)?, target) {
-                out.push(row);
-            }
+            let links = count_links(&decode_nested(stored)?, target);
+            out.extend(std::iter::repeat_n(row, links));
         }
         Ok(out)
     }
@@ -182,16 +182,6 @@ impl Store<'_> {
             }
         }
         Ok(None)
-    }
-}
-
-/// Whether `value` is, or holds at any depth of lists and dictionaries, a link to `target`.
-fn holds_link(value: &Value, target: &Link) -> bool {
-    match value {
-        Value::Link(link) => link == target,
-        Value::List(items) => items.iter().any(|v| holds_link(v, target)),
-        Value::Dictionary(map) => map.values().any(|v| holds_link(v, target)),
-        _ => false,
     }
 }
 

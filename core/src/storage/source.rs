@@ -1,6 +1,8 @@
 //! The query evaluator's view of stored objects: [`ObjectSource`] over a transaction's
 //! connection, used for the residual filter and for SORT/DISTINCT keys the SQL cannot compute.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use rusqlite::types::Value as Sql;
 
 use crate::query::{ObjectSource, QueryError};
@@ -105,9 +107,17 @@ impl ObjectSource for Store<'_> {
             .property(schema, origin_property)
             .map_err(source_err)?;
         if prop.ty == PropertyType::Mixed {
-            // Links held in mixed values (also inside nested lists and dictionaries) have no
-            // link column to search: scan the origin class.
-            return crate::query::eval::scan_backlinks(self, target, origin_class, origin_property);
+            // Links held in mixed values have no link column: the partial index on the link
+            // values of mixed columns and element tables finds them (and only the nested
+            // collections that name the target's class are decoded).
+            let mut rows = self
+                .rows_linking_to(target, schema, prop)
+                .map_err(source_err)?;
+            rows.sort_unstable();
+            return rows
+                .into_iter()
+                .map(|r| self.pk_of(schema, r).map_err(source_err))
+                .collect();
         }
         if prop.ty != PropertyType::Object {
             return Ok(Vec::new());
@@ -138,5 +148,40 @@ impl ObjectSource for Store<'_> {
         raw.into_iter()
             .map(|r| self.decode_pk(origin_class, r).map_err(source_err))
             .collect()
+    }
+
+    fn embedded_backlink_owners(
+        &self,
+        target: &Link,
+        origin_class: &str,
+        origin_property: &str,
+    ) -> Result<Option<Vec<Link>>, QueryError> {
+        let schema = self.cat.class(origin_class).map_err(source_err)?;
+        let prop = self
+            .cat
+            .property(schema, origin_property)
+            .map_err(source_err)?;
+        // The embedded rows linking to the target (an indexed look-up), then the top-level
+        // object each belongs to.
+        let rows = self
+            .rows_linking_to(target, schema, prop)
+            .map_err(source_err)?;
+        let mut owners: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+        for row in rows {
+            if let Some((top, top_row)) = self.top_level_of(schema, row).map_err(source_err)? {
+                owners.entry(&top.name).or_default().insert(top_row);
+            }
+        }
+        let mut out = Vec::new();
+        for (class, rows) in owners {
+            let top = self.cat.class(class).map_err(source_err)?;
+            for row in rows {
+                out.push(Link {
+                    class: class.to_owned(),
+                    pk: self.pk_of(top, row).map_err(source_err)?,
+                });
+            }
+        }
+        Ok(Some(out))
     }
 }
