@@ -174,15 +174,33 @@ fn collection_paths() -> Vec<(Path, PropertyType)> {
 }
 
 fn count_path(which: usize) -> Path {
-    let (name, ty, c) = [
-        ("tags", PropertyType::String, Collection::List),
-        ("nums", PropertyType::Int, Collection::Set),
-        ("dict", PropertyType::Int, Collection::Dictionary),
-    ][which % 3];
+    // `@links.@count` and `@links.Item.friends.@count` beside the collection counts.
+    let over = match which % 5 {
+        3 => Step::AllBacklinks {
+            sources: vec![
+                ("Item".into(), "link".into()),
+                ("Item".into(), "friends".into()),
+            ],
+            holders: Vec::new(),
+        },
+        4 => Step::Backlinks {
+            origin_class: "Item".into(),
+            origin_property: "friends".into(),
+            holders: Vec::new(),
+        },
+        n => {
+            let (name, ty, c) = [
+                ("tags", PropertyType::String, Collection::List),
+                ("nums", PropertyType::Int, Collection::Set),
+                ("dict", PropertyType::Int, Collection::Dictionary),
+            ][n];
+            step(name, ty, c)
+        }
+    };
     path(
         vec![Step::Aggregate {
             op: AggregateOp::Count,
-            over: vec![step(name, ty, c)],
+            over: vec![over],
         }],
         false,
         PropertyType::Int,
@@ -520,6 +538,22 @@ fn simple_queries_run_fully_in_sql() {
     };
     let compiled = sql::compile(&q, &txn.db.inner.catalog);
     assert!(compiled.fully_sql(), "{compiled:?}");
+    // Backlink counts are counted by SQL (no origin property is mixed here).
+    for which in [3, 4] {
+        let q = BoundQuery {
+            class: "Item".into(),
+            predicate: Predicate::Compare(Comparison {
+                quantifier: Quantifier::Any,
+                explicit_quantifier: false,
+                left: Expr::Path(count_path(which)),
+                op: CompareOp::Eq,
+                case_insensitive: false,
+                right: Expr::Constant(Value::Int(0)),
+            }),
+            modifiers: Vec::new(),
+        };
+        assert!(sql::compile(&q, &txn.db.inner.catalog).fully_sql(), "{q:?}");
+    }
     assert!(
         !compiled.sql.contains('1'),
         "constants are parameters: {}",

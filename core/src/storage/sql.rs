@@ -15,7 +15,8 @@
 //! - links compared with `null`;
 //! - `ANY`/`ALL`/`NONE` (and the implicit `ANY`) on a list, set or dictionary of such scalars
 //!   of the queried class: an indexed lookup in the element table;
-//! - `@count`/`@size` of a collection compared with a number;
+//! - `@count`/`@size` of a collection compared with a number, and so `@links.@count` and
+//!   `@links.Class.property.@count` when no origin property is `mixed`;
 //! - `AND`/`OR`/`NOT`, `TRUEPREDICATE`/`FALSEPREDICATE` of compiled parts;
 //! - `SORT` on single-valued paths of those types, and `LIMIT` after it.
 //!
@@ -422,9 +423,62 @@ impl Compiler<'_> {
         else {
             return None;
         };
-        let [Step::Property(p)] = over.as_slice() else {
-            return None;
+        let sources: Vec<(&str, &str)> = match over.as_slice() {
+            [Step::Backlinks {
+                origin_class,
+                origin_property,
+                ..
+            }] => vec![(origin_class, origin_property)],
+            [Step::AllBacklinks { sources, .. }] => sources
+                .iter()
+                .map(|(c, p)| (c.as_str(), p.as_str()))
+                .collect(),
+            [Step::Property(p)] => return self.collection_count(p),
+            _ => return None,
         };
+        self.backlink_count(&sources)
+    }
+
+    /// `@links.@count` / `@links.Class.property.@count` of the queried object: the links to its
+    /// row in each origin's link column or element table (indexed), embedded origin classes
+    /// included (their rows all belong to a top-level object: embedded rows go with their
+    /// parent). A `mixed` origin property is left to the evaluator: links inside nested
+    /// collections in mixed values have no index.
+    fn backlink_count(&self, sources: &[(&str, &str)]) -> Option<ValueExpr> {
+        let mut terms = Vec::new();
+        for (class, property) in sources {
+            let origin = self.cat.schema.class(class)?;
+            let prop = origin.property(property)?;
+            if prop.ty != PropertyType::Object
+                || prop.object_type.as_deref() != Some(self.class.as_str())
+            {
+                return None;
+            }
+            terms.push(match prop.collection {
+                Collection::Single => format!(
+                    "(SELECT count(*) FROM {} o WHERE o.{} = t._row)",
+                    self.cat.table(class),
+                    quote(property)
+                ),
+                _ => format!(
+                    "(SELECT count(*) FROM {} e WHERE e.value = t._row)",
+                    self.cat.elements(class, property)
+                ),
+            });
+        }
+        let sql = if terms.is_empty() {
+            "0".to_owned()
+        } else {
+            format!("({})", terms.join(" + "))
+        };
+        Some(ValueExpr {
+            frag: Frag::new(sql),
+            ty: PropertyType::Int,
+        })
+    }
+
+    /// `collection.@count` of a collection property of the queried object.
+    fn collection_count(&self, p: &crate::query::bound::PropertyStep) -> Option<ValueExpr> {
         if p.class != self.class || p.collection == Collection::Single {
             return None;
         }
