@@ -339,6 +339,17 @@ pub fn create_class(conn: &Connection, catalog: &Catalog, class: &ObjectSchema) 
     Ok(())
 }
 
+/// The condition "the mixed value whose tag column is `tag` (quoted) holds a nested list or
+/// dictionary", written the same way in the partial indexes on such rows and in the queries
+/// that look for them (SQLite uses a partial index only for a query repeating its condition).
+pub fn nested_collections(tag: &str) -> String {
+    format!(
+        "{tag} IN ({}, {})",
+        super::encode::MixedTag::List as i64,
+        super::encode::MixedTag::Dictionary as i64
+    )
+}
+
 fn index_name(catalog: &Catalog, class: &str, prop: &str) -> String {
     quote(&format!("{}.{prop}.idx", catalog.table_name(class)))
 }
@@ -346,8 +357,9 @@ fn index_name(catalog: &Catalog, class: &str, prop: &str) -> String {
 /// Creates the index a single-valued property needs, if any: unique for the primary key, for
 /// indexed properties, and for links (deleting a target nulls them). A `mixed` property also
 /// gets a partial index on the links it holds (`C.p.links`), for the same reason and so that
-/// change notifications find what links to a changed object; it costs nothing for non-link
-/// values.
+/// change notifications find what links to a changed object, and one on the rows holding a
+/// nested list or dictionary (`C.p.nested`, see [`nested_collections`]); both cost nothing
+/// for other values.
 pub fn create_column_index(
     conn: &Connection,
     catalog: &Catalog,
@@ -355,8 +367,10 @@ pub fn create_column_index(
     prop: &Property,
 ) -> Result<()> {
     if prop.ty == PropertyType::Mixed {
+        let tag = quote(&tag_column(&prop.name));
         conn.execute_batch(&format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {} ({}) WHERE {} = {}",
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({}) WHERE {tag} = {};\n\
+             CREATE INDEX IF NOT EXISTS {} ON {} ({tag}) WHERE {}",
             quote(&format!(
                 "{}.{}.links",
                 catalog.table_name(&class.name),
@@ -364,8 +378,14 @@ pub fn create_column_index(
             )),
             catalog.table(&class.name),
             quote(&prop.name),
-            quote(&tag_column(&prop.name)),
             super::encode::MixedTag::Link as i64,
+            quote(&format!(
+                "{}.{}.nested",
+                catalog.table_name(&class.name),
+                prop.name
+            )),
+            catalog.table(&class.name),
+            nested_collections(&tag),
         ))?;
     }
     let is_pk = class.primary_key.as_deref() == Some(prop.name.as_str());
@@ -462,6 +482,15 @@ pub fn create_elements(
             quote(&format!("{name}.owner.idx"))
         )),
         Collection::Single => {}
+    }
+    if prop.ty == PropertyType::Mixed {
+        // Links inside nested collections have no index; this one finds the elements that
+        // hold a nested collection at all (see `create_column_index`).
+        sql.push_str(&format!(
+            "\nCREATE INDEX {} ON {table} (\"value@type\") WHERE {};",
+            quote(&format!("{name}.nested")),
+            nested_collections("\"value@type\""),
+        ));
     }
     conn.execute_batch(&sql)?;
     Ok(())

@@ -49,8 +49,10 @@
 //!
 //! Indexed properties and primary keys get SQLite indexes (`C.p.idx`, unique for the primary
 //! key); link columns are indexed too, since deleting a target nulls them, and so are the link
-//! values of a `mixed` column (a partial index `C.p.links`). `reverse` finds what links to an
-//! object, or holds an embedded one, through those indexes.
+//! values of a `mixed` column (a partial index `C.p.links`). Rows whose mixed value holds a
+//! nested list or dictionary have a partial index too (`C.p.nested` on a column, `C.p.nested`
+//! on a mixed collection's element table), so the links inside them are looked for only there.
+//! `reverse` finds what links to an object, or holds an embedded one, through those indexes.
 //!
 //! # Connections and transactions
 //!

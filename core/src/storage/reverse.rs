@@ -11,7 +11,7 @@ use crate::schema::{ObjectSchema, Property, PropertyType};
 use crate::value::Link;
 
 use super::encode::{decode_nested, encode_mixed_link, MixedTag};
-use super::layout::{quote, storage_of, tag_column, Storage};
+use super::layout::{nested_collections, quote, storage_of, tag_column, Storage};
 use super::objects::Store;
 use super::Result;
 
@@ -96,18 +96,19 @@ impl Store<'_> {
         origin: &ObjectSchema,
         prop: &Property,
     ) -> Result<Vec<i64>> {
-        let (list, dict) = (MixedTag::List as i64, MixedTag::Dictionary as i64);
+        // The conditions repeat those of the partial indexes on rows holding nested
+        // collections, so only those rows are read.
         let sql = match storage_of(prop) {
             Storage::Column => format!(
-                "SELECT _row, {col} FROM {} WHERE {} IN ({list}, {dict}) AND instr({col}, ?1) > 0",
+                "SELECT _row, {col} FROM {} WHERE {} AND instr({col}, ?1) > 0",
                 self.cat.table(&origin.name),
-                quote(&tag_column(&prop.name)),
+                nested_collections(&quote(&tag_column(&prop.name))),
                 col = quote(&prop.name),
             ),
             Storage::Elements => format!(
-                "SELECT owner, value FROM {} WHERE \"value@type\" IN ({list}, {dict}) \
-                 AND instr(value, ?1) > 0",
-                self.cat.elements(&origin.name, &prop.name)
+                "SELECT owner, value FROM {} WHERE {} AND instr(value, ?1) > 0",
+                self.cat.elements(&origin.name, &prop.name),
+                nested_collections("\"value@type\""),
             ),
             Storage::Computed => return Ok(Vec::new()),
         };
@@ -229,6 +230,48 @@ mod tests {
         assert!(
             plan.iter().any(|step| step.contains("INDEX A.m.links")),
             "{plan:?}"
+        );
+    }
+
+    #[test]
+    fn nested_collections_in_mixed_are_found_through_an_index() {
+        let schema = Schema::new(vec![ObjectSchema::new(
+            "A",
+            vec![
+                Property::new("_id", PropertyType::Int),
+                Property::new("m", PropertyType::Mixed).optional(),
+                Property::new("ms", PropertyType::Mixed).optional().list(),
+            ],
+        )
+        .with_primary_key("_id")]);
+        let db = Database::open_temporary(Config::new(schema)).unwrap();
+        let conn = rusqlite::Connection::open(db.path()).unwrap();
+        let plan = |sql: String| -> Vec<String> {
+            conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([b"A\0".to_vec()], |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        // The same queries as `rows_with_nested_link` builds.
+        let column = plan(format!(
+            "SELECT _row, \"m\" FROM \"A\" WHERE {} AND instr(\"m\", ?1) > 0",
+            super::nested_collections("\"m@type\"")
+        ));
+        assert!(
+            column.iter().any(|step| step.contains("INDEX A.m.nested")),
+            "{column:?}"
+        );
+        let elements = plan(format!(
+            "SELECT owner, value FROM \"A.ms\" WHERE {} AND instr(value, ?1) > 0",
+            super::nested_collections("\"value@type\"")
+        ));
+        assert!(
+            elements
+                .iter()
+                .any(|step| step.contains("INDEX A.ms.nested")),
+            "{elements:?}"
         );
     }
 }
