@@ -18,6 +18,9 @@
 //!   collection as a whole.
 //! - [`Step::Backlinks`] yields the objects of `origin_class` whose `origin_property` links to
 //!   the current object (once per link), [`Step::AllBacklinks`] those of every linking property.
+//!   Embedded objects take part: an embedded origin class yields embedded objects (found
+//!   through the [`EmbeddedHolder`]s listed in the step), and an embedded current object has
+//!   one backlink, the object holding it.
 //! - [`Step::Aggregate`] replaces each current item by one value computed over the items that
 //!   its `over` steps yield from it (`items.@avg.priority` is `Aggregate{Avg, [items, priority]}`;
 //!   `links.dict.@max` is `[links, Aggregate{Max, [dict]}]`).
