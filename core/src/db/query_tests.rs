@@ -580,3 +580,107 @@ fn simple_queries_run_fully_in_sql() {
         }
     }
 }
+
+/// Backlink counts from embedded objects are counted in SQL over the embedded class's rows;
+/// after every kind of change to embedded objects (replaced, removed from a list or a
+/// dictionary, cleared, deleted with their owner) SQL and the evaluator must still agree.
+#[test]
+fn backlink_counts_from_embedded_rows_agree_after_changes() {
+    let schema = Schema::new(vec![
+        ObjectSchema::new("House", vec![Property::new("_id", PropertyType::Int)])
+            .with_primary_key("_id"),
+        ObjectSchema::new(
+            "Addr",
+            vec![
+                Property::link("home", "House"),
+                Property::link("inner", "Addr"),
+            ],
+        )
+        .into_embedded(),
+        ObjectSchema::new(
+            "Owner",
+            vec![
+                Property::new("_id", PropertyType::Int),
+                Property::link("addr", "Addr"),
+                Property::link("addrs", "Addr").list(),
+                Property::link("by_key", "Addr").dictionary(),
+            ],
+        )
+        .with_primary_key("_id"),
+    ]);
+    let db = Database::open_temporary(Config::new(schema.clone())).unwrap();
+    let house = |i: i64| {
+        Value::Link(Link {
+            class: "House".into(),
+            pk: PrimaryKey::Int(i),
+        })
+    };
+    let addr = |home: i64, inner: Option<i64>| {
+        let mut d = Document::new();
+        d.insert("home".into(), house(home));
+        if let Some(i) = inner {
+            let mut nested = Document::new();
+            nested.insert("home".into(), house(i));
+            d.insert("inner".into(), Value::Embedded(nested));
+        }
+        Value::Embedded(d)
+    };
+    let one = PrimaryKey::Int(1);
+    let queries: Vec<BoundQuery> = [
+        "@links.@count == 0",
+        "@links.@count == 1",
+        "@links.@count == 2",
+        "@links.Addr.home.@count >= 2",
+    ]
+    .iter()
+    .map(|q| BoundQuery::new(q, &schema, "House", &[]).unwrap())
+    .collect();
+    let check = |step: &str| {
+        let txn = db.begin_read().unwrap();
+        let store = txn.store().unwrap();
+        for q in &queries {
+            let got = txn.query_bound(q).unwrap();
+            assert!(got.ran_in_sql(), "{step}: {q:?}");
+            let expected = crate::query::evaluate(q, &store).unwrap();
+            assert_eq!(got.keys, expected, "{step}: {q:?}");
+        }
+    };
+    db.write(|txn| {
+        for i in 1..=4 {
+            let mut h = Document::new();
+            h.insert("_id".into(), Value::Int(i));
+            txn.create("House", h)?;
+        }
+        let mut o = Document::new();
+        o.insert("_id".into(), Value::Int(1));
+        o.insert("addr".into(), addr(1, Some(2)));
+        o.insert(
+            "addrs".into(),
+            Value::List(vec![addr(2, None), addr(3, Some(3))]),
+        );
+        o.insert(
+            "by_key".into(),
+            Value::Dictionary([("k".to_owned(), addr(4, Some(1)))].into_iter().collect()),
+        );
+        txn.create("Owner", o).map(|_| ())
+    })
+    .unwrap();
+    check("created");
+    db.write(|txn| txn.set("Owner", &one, "addr", addr(4, None)))
+        .unwrap();
+    check("embedded object replaced");
+    db.write(|txn| txn.list_remove("Owner", &one, "addrs", 1))
+        .unwrap();
+    check("list element removed");
+    db.write(|txn| txn.dict_set("Owner", &one, "by_key", "k", addr(2, Some(2))))
+        .unwrap();
+    check("dictionary value replaced");
+    db.write(|txn| txn.dict_remove("Owner", &one, "by_key", "k").map(|_| ()))
+        .unwrap();
+    check("dictionary value removed");
+    db.write(|txn| txn.clear("Owner", &one, "addrs")).unwrap();
+    check("list cleared");
+    db.write(|txn| txn.delete("Owner", &one).map(|_| ()))
+        .unwrap();
+    check("owner deleted");
+}
