@@ -33,7 +33,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::schema::{Collection, ObjectSchema, Property, PropertyType};
+use crate::schema::{Collection, ObjectSchema, Property, PropertyType, Schema};
 use crate::sync::codec::pk_to_bson;
 use crate::sync::merge::{integrate, Entry, Ghost, ListElement, MergeStore, ObjectState, Register};
 use crate::sync::{Changeset, ElementId, Instruction, Operation, PathSegment, ReplicaId, Stamp};
@@ -575,19 +575,31 @@ pub(crate) fn has_nested_collection(value: &Value) -> bool {
     }
 }
 
-/// An embedded object value without its collections, and the relative paths of those
-/// collections (they travel as element instructions).
-fn strip_collections(value: Value, at: &[PathSegment], found: &mut Vec<Vec<PathSegment>>) -> Value {
+/// An embedded object value (of class `class`, when known) without its collection
+/// properties, and the relative paths of those collections (they travel as element
+/// instructions). A list or dictionary held by a single `mixed` property is a value, kept.
+fn strip_collections(
+    schema: &Schema,
+    class: Option<&ObjectSchema>,
+    value: Value,
+    at: &[PathSegment],
+    found: &mut Vec<Vec<PathSegment>>,
+) -> Value {
     let Value::Embedded(doc) = value else {
         return value;
     };
     let mut kept = Document::new();
     for (name, v) in doc {
         let here = with(at, PathSegment::Property(name.clone()));
+        let prop = class.and_then(|c| c.property(&name));
+        let single = prop.is_some_and(|p| p.collection == Collection::Single);
         match v {
-            Value::List(_) | Value::Set(_) | Value::Dictionary(_) => found.push(here),
+            Value::List(_) | Value::Set(_) | Value::Dictionary(_) if !single => found.push(here),
             Value::Embedded(_) => {
-                kept.insert(name, strip_collections(v, &here, found));
+                let inner = prop
+                    .and_then(|p| p.object_type.as_deref())
+                    .and_then(|t| schema.class(t));
+                kept.insert(name, strip_collections(schema, inner, v, &here, found));
             }
             other => {
                 kept.insert(name, other);
@@ -1596,10 +1608,17 @@ impl<'a> SqliteMergeStore<'a> {
             return Ok(());
         }
         let Instruction { object, path, op } = instruction;
+        // The embedded class of the value: the path names the property holding it.
+        let schema = &self.store.cat.schema;
+        let class = self
+            .slot(&object, &path)?
+            .and_then(|(_, _, prop)| prop.object_type.as_deref())
+            .and_then(|t| schema.class(t));
+        let strip = |value, found: &mut Vec<_>| strip_collections(schema, class, value, &[], found);
         let (place, op, collections) = match op {
             Operation::Set { value } => {
                 let mut found = Vec::new();
-                let value = strip_collections(value, &[], &mut found);
+                let value = strip(value, &mut found);
                 (path.clone(), Operation::Set { value }, found)
             }
             Operation::ListInsert {
@@ -1608,7 +1627,7 @@ impl<'a> SqliteMergeStore<'a> {
                 value,
             } => {
                 let mut found = Vec::new();
-                let value = strip_collections(value, &[], &mut found);
+                let value = strip(value, &mut found);
                 let place = with(&path, PathSegment::Element(element));
                 (
                     place,
@@ -1622,13 +1641,13 @@ impl<'a> SqliteMergeStore<'a> {
             }
             Operation::ListSet { element, value } => {
                 let mut found = Vec::new();
-                let value = strip_collections(value, &[], &mut found);
+                let value = strip(value, &mut found);
                 let place = with(&path, PathSegment::Element(element));
                 (place, Operation::ListSet { element, value }, found)
             }
             Operation::DictionarySet { key, value } => {
                 let mut found = Vec::new();
-                let value = strip_collections(value, &[], &mut found);
+                let value = strip(value, &mut found);
                 let place = with(&path, PathSegment::Key(key.clone()));
                 (place, Operation::DictionarySet { key, value }, found)
             }
@@ -3550,6 +3569,72 @@ mod tests {
         }
         let read = |db: &Database| db.read(|t| t.get("Owner", &pk)).unwrap().unwrap().fields;
         assert_eq!(read(&copy), read(&source));
+    }
+
+    /// A `mixed` property of an embedded object holding a nested list or dictionary is one
+    /// value, not a collection property: it is recorded whole (the commit used to read it as
+    /// a collection and fail) and reaches another replica as it was written.
+    #[test]
+    fn nested_collections_in_mixed_inside_embedded_objects_are_recorded_whole() {
+        let schema = Schema::new(vec![
+            ObjectSchema::new(
+                "Owner",
+                vec![
+                    Property::new("_id", PropertyType::Int),
+                    Property::link("home", "Address"),
+                    Property::link("past", "Address").list(),
+                ],
+            )
+            .with_primary_key("_id"),
+            ObjectSchema::new(
+                "Address",
+                vec![
+                    Property::new("extra", PropertyType::Mixed).optional(),
+                    Property::new("tags", PropertyType::String).list(),
+                ],
+            )
+            .into_embedded(),
+        ]);
+        let source = Database::open_temporary(Config::new(schema.clone())).unwrap();
+        let copy = Database::open_temporary(Config::new(schema)).unwrap();
+        let address = |extra: Value| {
+            let mut doc = Document::new();
+            doc.insert("extra".into(), extra);
+            doc.insert("tags".into(), Value::List(vec!["t".into()]));
+            Value::Embedded(doc)
+        };
+        let nested_list = Value::List(vec![1.into(), Value::List(vec!["x".into()])]);
+        let nested_dict = Value::Dictionary([("k".to_owned(), 2.into())].into());
+        source
+            .write(|t| {
+                let mut doc = Document::new();
+                doc.insert("_id".into(), 1.into());
+                doc.insert("home".into(), address(nested_list.clone()));
+                doc.insert(
+                    "past".into(),
+                    Value::List(vec![address(nested_dict.clone())]),
+                );
+                t.create("Owner", doc).map(|_| ())
+            })
+            .unwrap();
+        let pk = PrimaryKey::Int(1);
+        source
+            .write(|t| t.list_push("Owner", &pk, "past", address(nested_list.clone())))
+            .unwrap();
+        let read = |db: &Database| db.read(|t| t.get("Owner", &pk)).unwrap().unwrap().fields;
+        let stored = read(&source);
+        assert_eq!(stored.get("home"), Some(&address(nested_list.clone())));
+        assert_eq!(
+            stored.get("past"),
+            Some(&Value::List(vec![
+                address(nested_dict),
+                address(nested_list)
+            ]))
+        );
+        for (_, changeset) in source.outbox().unwrap() {
+            copy.apply_remote_changeset(&changeset).unwrap();
+        }
+        assert_eq!(read(&copy), stored);
     }
 
     /// A link to a target erased concurrently, where the target is created again later: the
