@@ -684,3 +684,149 @@ fn backlink_counts_from_embedded_rows_agree_after_changes() {
         .unwrap();
     check("owner deleted");
 }
+
+/// Backlink counts over `mixed` origins run in SQL (links found through the mixed link index
+/// and, inside nested lists and dictionaries, by `sl_nested_links`) with the evaluator's
+/// answers: per link, at any depth, only for the right class and primary key, for string,
+/// objectId and row-key primary keys.
+#[test]
+fn backlink_counts_through_mixed_values_run_in_sql() {
+    let oid = |n: u8| bson::oid::ObjectId::from_bytes([n; 12]);
+    let schema = Schema::new(vec![
+        ObjectSchema::new("S", vec![Property::new("_id", PropertyType::String)])
+            .with_primary_key("_id"),
+        ObjectSchema::new("O", vec![Property::new("_id", PropertyType::ObjectId)])
+            .with_primary_key("_id"),
+        ObjectSchema::new("R", vec![Property::new("n", PropertyType::Int)]),
+        ObjectSchema::new(
+            "E",
+            vec![Property::new("m", PropertyType::Mixed).optional()],
+        )
+        .into_embedded(),
+        ObjectSchema::new(
+            "H",
+            vec![
+                Property::new("_id", PropertyType::Int),
+                Property::new("m", PropertyType::Mixed).optional(),
+                Property::new("ms", PropertyType::Mixed).optional().list(),
+                Property::new("md", PropertyType::Mixed)
+                    .optional()
+                    .dictionary(),
+                Property::link("e", "E"),
+            ],
+        )
+        .with_primary_key("_id"),
+    ]);
+    let db = Database::open_temporary(Config::new(schema.clone())).unwrap();
+    let to = |class: &str, pk: PrimaryKey| {
+        Value::Link(Link {
+            class: class.into(),
+            pk,
+        })
+    };
+    let s = |k: &str| to("S", PrimaryKey::String(k.into()));
+    let o = |n: u8| to("O", PrimaryKey::ObjectId(oid(n)));
+    let r = |n: i64| to("R", PrimaryKey::Int(n));
+    let dict = |pairs: Vec<(&str, Value)>| {
+        Value::Dictionary(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    };
+    db.write(|txn| {
+        for k in ["a", "b", "c"] {
+            let mut d = Document::new();
+            d.insert("_id".into(), Value::from(k));
+            txn.create("S", d)?;
+        }
+        for n in 1..=3 {
+            let mut d = Document::new();
+            d.insert("_id".into(), Value::ObjectId(oid(n)));
+            txn.create("O", d)?;
+            let mut d = Document::new();
+            d.insert("n".into(), Value::Int(i64::from(n)));
+            txn.create("R", d)?;
+        }
+        let rows: Vec<(Value, Value, Value, Value)> = vec![
+            (
+                s("a"),
+                Value::List(vec![s("a"), o(1), Value::List(vec![s("b"), s("b")])]),
+                dict(vec![("x", dict(vec![("y", s("a"))])), ("z", r(3))]),
+                Value::List(vec![o(2), dict(vec![("k", o(2))])]),
+            ),
+            (
+                Value::List(vec![Value::List(vec![r(1), r(1)]), s("c")]),
+                Value::List(vec![r(2)]),
+                dict(vec![("w", o(1))]),
+                s("a"),
+            ),
+            (
+                dict(vec![("deep", Value::List(vec![dict(vec![("s", s("b"))])]))]),
+                Value::List(vec![]),
+                dict(vec![]),
+                Value::Null,
+            ),
+        ];
+        for (i, (m, ms, md, em)) in rows.into_iter().enumerate() {
+            let mut d = Document::new();
+            d.insert("_id".into(), Value::Int(i as i64));
+            d.insert("m".into(), m);
+            let Value::List(items) = ms else {
+                unreachable!()
+            };
+            d.insert("ms".into(), Value::List(items));
+            d.insert("md".into(), md);
+            let mut e = Document::new();
+            e.insert("m".into(), em);
+            d.insert("e".into(), Value::Embedded(e));
+            txn.create("H", d)?;
+        }
+        Ok::<_, Error>(())
+    })
+    .unwrap();
+    let txn = db.begin_read().unwrap();
+    let store = txn.store().unwrap();
+    let mut seen_counts = std::collections::BTreeSet::new();
+    for class in ["S", "O", "R"] {
+        for text in [
+            "@links.@count == $0",
+            "@links.H.m.@count == $0",
+            "@links.H.ms.@count == $0",
+            "@links.H.md.@count == $0",
+            "@links.E.m.@count == $0",
+        ] {
+            for n in 0..6 {
+                let q = BoundQuery::new(text, &schema, class, &[Value::Int(n)]).unwrap();
+                let got = txn.query_bound(&q).unwrap();
+                assert!(got.ran_in_sql(), "{class}: {text} ({n})");
+                let expected = crate::query::evaluate(&q, &store).unwrap();
+                assert_eq!(got.keys, expected, "{class}: {text} ({n})");
+                if !expected.is_empty() {
+                    seen_counts.insert((class, text, n));
+                }
+            }
+        }
+    }
+    // The data gives several objects more than one backlink through nested collections.
+    assert!(
+        seen_counts.contains(&("S", "@links.@count == $0", 4)),
+        "{seen_counts:?}"
+    );
+    assert!(
+        seen_counts.contains(&("R", "@links.H.m.@count == $0", 2)),
+        "{seen_counts:?}"
+    );
+    // The links in mixed values are found through the partial indexes, not by reading H.
+    let q = BoundQuery::new("@links.H.m.@count == 1", &schema, "S", &[]).unwrap();
+    let compiled = sql::compile(&q, &txn.db.inner.catalog);
+    let plan: Vec<String> = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", compiled.sql))
+        .unwrap()
+        .query_map(rusqlite::params_from_iter(compiled.params.iter()), |r| {
+            r.get(3)
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for index in ["INDEX H.m.links", "INDEX H.m.nested"] {
+        assert!(plan.iter().any(|step| step.contains(index)), "{plan:?}");
+    }
+}

@@ -4,14 +4,16 @@
 use std::path::Path;
 
 use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::schema::{
     Collection, IndexKind, ObjectSchema, Presentation, Property, PropertyType, Schema,
 };
 
-use super::encode::type_name;
+use super::encode::{decode_nested, encode_mixed_link, type_name};
 use super::layout::{self, storage_of, Catalog, Storage};
+use super::reverse::count_nested_links;
 use super::{Result, StorageError, APPLICATION_ID, FORMAT_VERSION};
 
 /// Opens a connection with the pragmas every Syncline connection uses.
@@ -47,6 +49,40 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
                 )),
                 _ => None,
             })
+        },
+    )
+    .map_err(|e| classify(path, e))?;
+    // `sl_mixed_link(class, row)`: a link as a mixed column stores it, so SQL can look links in
+    // mixed values up through their partial index (`C.p.links`).
+    conn.create_scalar_function(
+        "sl_mixed_link",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match (ctx.get_raw(0), ctx.get_raw(1)) {
+                (ValueRef::Text(class), ValueRef::Integer(row)) => {
+                    Some(encode_mixed_link(&String::from_utf8_lossy(class), row))
+                }
+                _ => None,
+            })
+        },
+    )
+    .map_err(|e| classify(path, e))?;
+    // `sl_nested_links(collection, class, pk)`: how many links to the object of `class` with
+    // stored primary key `pk` a nested list or dictionary of a mixed value holds.
+    conn.create_scalar_function(
+        "sl_nested_links",
+        3,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let (ValueRef::Blob(bytes), ValueRef::Text(class)) = (ctx.get_raw(0), ctx.get_raw(1))
+            else {
+                return Ok(0i64);
+            };
+            let value = decode_nested(rusqlite::types::Value::Blob(bytes.to_vec()))
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+            let class = String::from_utf8_lossy(class);
+            Ok(count_nested_links(&value, &class, ctx.get_raw(2)) as i64)
         },
     )
     .map_err(|e| classify(path, e))?;

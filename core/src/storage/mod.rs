@@ -57,8 +57,10 @@
 //! # Connections and transactions
 //!
 //! One writer connection (`synchronous = FULL`: a returned commit survives a power loss) and
-//! a pool of reader connections, each with the SQL function `sl_fold(text)` (the `[c]` case
-//! folding). The public API over them is [`crate::db`]; queries are compiled by `sql` (bound
+//! a pool of reader connections, each with the SQL functions `sl_fold(text)` (the `[c]` case
+//! folding), `sl_mixed_link(class, row)` (a link as a mixed column stores it) and
+//! `sl_nested_links(collection, class, pk)` (the links to one object inside a nested
+//! collection of a mixed value), for backlink counts in SQL. The public API over them is [`crate::db`]; queries are compiled by `sql` (bound
 //! parameters only; what SQL cannot answer exactly is evaluated in memory through the
 //! `ObjectSource` of `source`). The sync merge (`sync_store`) applies remote changesets
 //! through the same object primitives (`objects::Store`).

@@ -4,11 +4,11 @@
 //! one. Each look-up is served by an index: link columns and element values are indexed, and
 //! a `mixed` column has a partial index on its link values (see `layout::create_column_index`).
 
-use rusqlite::types::Value as Sql;
+use rusqlite::types::{Value as Sql, ValueRef};
 
 use crate::query::eval::count_links;
 use crate::schema::{ObjectSchema, Property, PropertyType};
-use crate::value::Link;
+use crate::value::{Link, PrimaryKey, Value};
 
 use super::encode::{decode_nested, encode_mixed_link, MixedTag};
 use super::layout::{nested_collections, quote, storage_of, tag_column, Storage};
@@ -183,6 +183,25 @@ impl Store<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// How many links to the object of `class` whose stored primary key (its row key for a class
+/// without one) is `pk` the nested list or dictionary `value` holds, at any depth. The SQL
+/// function `sl_nested_links` (see `meta::open_connection`) counts with it.
+pub fn count_nested_links(value: &Value, class: &str, pk: ValueRef<'_>) -> usize {
+    match value {
+        Value::Link(link) if link.class == class => usize::from(match (&link.pk, pk) {
+            (PrimaryKey::Null, ValueRef::Null) => true,
+            (PrimaryKey::Int(a), ValueRef::Integer(b)) => *a == b,
+            (PrimaryKey::String(a), ValueRef::Text(b)) => a.as_bytes() == b,
+            (PrimaryKey::ObjectId(a), ValueRef::Blob(b)) => a.bytes().as_slice() == b,
+            (PrimaryKey::Uuid(a), ValueRef::Blob(b)) => a.as_bytes().as_slice() == b,
+            _ => false,
+        }),
+        Value::List(items) => items.iter().map(|v| count_nested_links(v, class, pk)).sum(),
+        Value::Dictionary(map) => map.values().map(|v| count_nested_links(v, class, pk)).sum(),
+        _ => 0,
     }
 }
 

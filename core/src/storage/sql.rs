@@ -16,7 +16,8 @@
 //! - `ANY`/`ALL`/`NONE` (and the implicit `ANY`) on a list, set or dictionary of such scalars
 //!   of the queried class: an indexed lookup in the element table;
 //! - `@count`/`@size` of a collection compared with a number, and so `@links.@count` and
-//!   `@links.Class.property.@count` when no origin property is `mixed`;
+//!   `@links.Class.property.@count` (links held in mixed values counted through their
+//!   indexes and the SQL functions `sl_mixed_link` and `sl_nested_links`);
 //! - `AND`/`OR`/`NOT`, `TRUEPREDICATE`/`FALSEPREDICATE` of compiled parts;
 //! - `SORT` on single-valued paths of those types, and `LIMIT` after it.
 //!
@@ -35,8 +36,8 @@ use crate::schema::{Collection, PropertyType};
 use crate::value::compare::fold_case;
 use crate::value::{PrimaryKey, Value};
 
-use super::encode::encode_date;
-use super::layout::{quote, Catalog};
+use super::encode::{encode_date, MixedTag};
+use super::layout::{nested_collections, quote, tag_column, Catalog};
 
 /// A query compiled to SQL plus what is left for the evaluator.
 #[derive(Debug, Clone)]
@@ -442,29 +443,59 @@ impl Compiler<'_> {
     /// `@links.@count` / `@links.Class.property.@count` of the queried object: the links to its
     /// row in each origin's link column or element table (indexed), embedded origin classes
     /// included (their rows all belong to a top-level object: embedded rows go with their
-    /// parent). A `mixed` origin property is left to the evaluator: links inside nested
-    /// collections in mixed values have no index.
+    /// parent). A `mixed` origin adds its links through the partial index on link values and,
+    /// for links inside nested lists and dictionaries, the rows holding such collections that
+    /// name the class (`sl_nested_links` counts in each).
     fn backlink_count(&self, sources: &[(&str, &str)]) -> Option<ValueExpr> {
+        let target = self.cat.schema.class(&self.class)?;
+        // The class name as SQL text and as the bytes that start a link to it inside a nested
+        // collection's BSON (`$ref` is a C string), written in hex: names never reach SQL as
+        // text to escape.
+        let hex: String = self.class.bytes().map(|b| format!("{b:02x}")).collect();
+        let class_text = format!("CAST(x'{hex}' AS TEXT)");
+        let needle = format!("x'{hex}00'");
+        let target_pk = target
+            .primary_key
+            .as_deref()
+            .map_or_else(|| "t._row".to_owned(), |pk| format!("t.{}", quote(pk)));
         let mut terms = Vec::new();
         for (class, property) in sources {
             let origin = self.cat.schema.class(class)?;
             let prop = origin.property(property)?;
-            if prop.ty != PropertyType::Object
-                || prop.object_type.as_deref() != Some(self.class.as_str())
-            {
-                return None;
-            }
-            terms.push(match prop.collection {
-                Collection::Single => format!(
-                    "(SELECT count(*) FROM {} o WHERE o.{} = t._row)",
+            let mixed = match prop.ty {
+                PropertyType::Mixed => true,
+                PropertyType::Object if prop.object_type.as_deref() == Some(&self.class) => false,
+                _ => return None,
+            };
+            // Unqualified names inside the subqueries: they resolve to the origin table first,
+            // and the nested-collection condition must read exactly as its partial index's.
+            let (from, value, tag) = match prop.collection {
+                Collection::Single => (
                     self.cat.table(class),
-                    quote(property)
+                    quote(property),
+                    quote(&tag_column(property)),
                 ),
-                _ => format!(
-                    "(SELECT count(*) FROM {} e WHERE e.value = t._row)",
-                    self.cat.elements(class, property)
+                _ => (
+                    self.cat.elements(class, property),
+                    "value".to_owned(),
+                    "\"value@type\"".to_owned(),
                 ),
-            });
+            };
+            if !mixed {
+                terms.push(format!(
+                    "(SELECT count(*) FROM {from} WHERE {value} = t._row)"
+                ));
+                continue;
+            }
+            terms.push(format!(
+                "(SELECT count(*) FROM {from} WHERE {tag} = {} AND {value} = sl_mixed_link({class_text}, t._row))",
+                MixedTag::Link as i64
+            ));
+            terms.push(format!(
+                "(SELECT coalesce(sum(sl_nested_links({value}, {class_text}, {target_pk})), 0) \
+                 FROM {from} WHERE {} AND instr({value}, {needle}) > 0)",
+                nested_collections(&tag)
+            ));
         }
         let sql = if terms.is_empty() {
             "0".to_owned()
