@@ -646,7 +646,7 @@ impl Observer {
         names.extend(
             old.fields
                 .keys()
-                .filter(|n| !object.fields.contains_key(*n))
+                .filter(|n| !object.fields.contains_key(n))
                 .cloned(),
         );
         let dirty = dirty_objects(batch, &txn.store()?, &self.watch, Some(pk))?;

@@ -8,9 +8,11 @@ use std::fmt;
 
 mod bson_conv;
 pub(crate) mod compare;
+mod document;
 mod ejson;
 pub(crate) mod iso8601;
 
+pub use document::Document;
 pub use ejson::{document_from_extended_json, document_to_extended_json, ValueHint};
 
 pub use bson::oid::ObjectId;
@@ -178,9 +180,6 @@ pub struct Link {
     /// The target object's primary key.
     pub pk: PrimaryKey,
 }
-
-/// The fields of an embedded object (or of an object being created), by property name.
-pub type Document = indexmap::IndexMap<String, Value>;
 
 /// A typed value. Each variant corresponds to one BSON type (see `to_bson`/`from_bson`).
 #[derive(Debug, Clone, PartialEq, Default)]
