@@ -1247,9 +1247,11 @@ impl WriteTransaction {
         }
         let given = store.resolve_document(schema, &doc)?;
         let writer = self.writer()?;
-        let row = writer.with_insert(class, cat.insert_sql(class)?, |stmt| {
-            store.insert_resolved_into(&self.ctx, schema, &given, stmt)
-        })?;
+        let row = writer.with_insert(
+            class,
+            || cat.insert_sql(class),
+            |stmt| store.insert_resolved_into(&self.ctx, schema, &given, stmt),
+        )?;
         let pk = new_object_pk(schema, row, &given)?;
         store.clear_tombstone(&self.ctx, schema, &pk)?;
         self.record_create(schema, row, &pk, &given)?;
@@ -1270,18 +1272,7 @@ impl WriteTransaction {
         let class = schema.name.as_str();
         let pk_position = schema.primary_key_position();
         // The values of the column properties go with the create, in one record.
-        let mut fields = Vec::with_capacity(schema.properties.len());
-        let mut unset = Vec::new();
-        for (i, (prop, given)) in schema.properties.iter().zip(given).enumerate() {
-            if Some(i) == pk_position || storage_of(prop) != Storage::Column {
-                continue;
-            }
-            match given.or(prop.default.as_ref()) {
-                Some(value) => fields.push((prop.name.as_str(), value)),
-                None => unset.push(prop.name.clone()),
-            }
-        }
-        self.recorder.record_create(class, pk, &fields);
+        self.recorder.record_create(schema, row, pk, given);
         for (i, (prop, given)) in schema.properties.iter().zip(given).enumerate() {
             if Some(i) == pk_position || storage_of(prop) != Storage::Elements {
                 continue;
@@ -1331,7 +1322,6 @@ impl WriteTransaction {
                 _ => {}
             }
         }
-        self.recorder.record_unset(class, row, unset);
         Ok(())
     }
 

@@ -117,6 +117,10 @@ pub struct Store<'a> {
     pub cat: &'a Catalog,
 }
 
+/// A document's values by property position (see [`Store::resolve_document`]); most classes
+/// have few enough properties for it to stay off the heap.
+pub type Given<'d> = smallvec::SmallVec<[Option<&'d Value>; 16]>;
+
 /// Binds `sql` as parameter `at` of `stmt`, by its type.
 fn bind_sql(stmt: &mut Statement<'_>, at: usize, sql: &Sql) -> rusqlite::Result<()> {
     match sql {
@@ -768,8 +772,8 @@ impl<'a> Store<'a> {
         &self,
         class: &ObjectSchema,
         doc: &'d Document,
-    ) -> Result<Vec<Option<&'d Value>>> {
-        let mut given = vec![None; class.properties.len()];
+    ) -> Result<Given<'d>> {
+        let mut given = Given::from_elem(None, class.properties.len());
         for (i, (key, value)) in doc.iter().enumerate() {
             // Documents usually list their properties in schema order: try that place first.
             let index = match class.properties.get(i) {

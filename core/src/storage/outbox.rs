@@ -125,7 +125,6 @@ impl Writer {
 
     /// Starts an instruction on the object `class`/`pk`.
     fn object(&mut self, class: &str, pk: &PrimaryKey) {
-        self.count += 1;
         // Runs of instructions on one object (a create and its fields) are the common case.
         let class_index = match self.last_class {
             Some(i) if self.strings.get_index(i).is_some_and(|n| n == class) => {
@@ -134,6 +133,12 @@ impl Writer {
             }
             _ => self.intern(class),
         };
+        self.object_at(class_index, pk);
+    }
+
+    /// [`Writer::object`] for the class at string index `class_index`.
+    fn object_at(&mut self, class_index: usize, pk: &PrimaryKey) {
+        self.count += 1;
         self.scratch.clear();
         put_pk(&mut self.scratch, pk);
         if self.last_class == Some(class_index) && self.scratch == self.last_pk {
@@ -255,13 +260,36 @@ impl Writer {
     /// what `push_parts` records for `Operation::CreateObject` followed by an `Operation::Set`
     /// at each one-property path, in one record.
     pub fn push_create(&mut self, class: &str, pk: &PrimaryKey, fields: &[(&str, &Value)]) {
-        self.object(class, pk);
+        let class = self.intern(class);
+        let fields: Vec<_> = fields
+            .iter()
+            .map(|(name, value)| (self.intern(name), *value))
+            .collect();
+        self.push_create_at(class, pk, fields.into_iter());
+    }
+
+    /// The index of `name` in this entry's string table (added if new): what
+    /// [`Writer::push_create_at`] takes for class and property names, so that a caller
+    /// creating many objects of one class looks its names up once.
+    pub fn name_index(&mut self, name: &str) -> usize {
+        self.intern(name)
+    }
+
+    /// [`Writer::push_create`] with the class and the field names given by their
+    /// [`Writer::name_index`].
+    pub fn push_create_at<'v>(
+        &mut self,
+        class: usize,
+        pk: &PrimaryKey,
+        fields: impl ExactSizeIterator<Item = (usize, &'v Value)>,
+    ) {
+        self.object_at(class, pk);
         self.count += fields.len() as u64;
         self.uint(0);
         self.body.push(CREATE_WITH_FIELDS);
         self.uint(fields.len() as u64);
         for (name, value) in fields {
-            self.name(name);
+            self.uint(name as u64);
             self.value(value);
         }
     }

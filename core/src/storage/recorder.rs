@@ -13,7 +13,9 @@ use rusqlite::Connection;
 use crate::sync::{Hlc, Operation, PathSegment, ReplicaId};
 use crate::value::{PrimaryKey, Value};
 
-use super::layout::Catalog;
+use crate::schema::ObjectSchema;
+
+use super::layout::{storage_of, Catalog, Storage};
 use super::objects::Store;
 use super::outbox::{self, Writer};
 use super::sync_store;
@@ -27,10 +29,21 @@ pub struct Recorder {
     stateful: bool,
     /// The column properties creates left unset: class, row, property names.
     unset: Vec<(String, i64, Vec<String>)>,
-    /// The objects created: index in `classes`, primary key (links may wait for them).
+    /// The objects created: index in `shapes`, primary key (links may wait for them).
     created: Vec<(usize, PrimaryKey)>,
-    /// The classes of `created`.
-    classes: Vec<String>,
+    /// The classes objects were created in, with their names' places in the entry.
+    shapes: Vec<Shape>,
+}
+
+/// How the creates of one class are recorded: its name and its properties' names by their
+/// index in the entry's string table, looked up once per transaction.
+#[derive(Debug)]
+struct Shape {
+    class: String,
+    class_index: usize,
+    /// By property position: the name's index for the properties a create record carries
+    /// (column properties but the primary key), `None` for the others.
+    names: Vec<Option<usize>>,
 }
 
 impl Recorder {
@@ -40,22 +53,62 @@ impl Recorder {
         self.writer.push_parts(class, pk, path, op);
     }
 
-    /// Records the creation of the object `class`/`pk` with the first values of its column
-    /// properties; its collections follow with [`Recorder::record`].
-    pub fn record_create(&mut self, class: &str, pk: &PrimaryKey, fields: &[(&str, &Value)]) {
-        // A new object has no merge state to forget; only nested collections need expanding.
-        self.stateful |= fields
-            .iter()
-            .any(|(_, v)| sync_store::has_nested_collection(v));
-        self.writer.push_create(class, pk, fields);
-        let index = match self.classes.iter().rposition(|c| c == class) {
-            Some(i) => i,
-            None => {
-                self.classes.push(class.to_owned());
-                self.classes.len() - 1
+    /// Records the creation of the object `pk` at row `row` of `class`, with the first values
+    /// of its column properties (`given` by property position, as
+    /// [`Store::resolve_document`] returns them, defaults filling the gaps); its collections
+    /// follow with [`Recorder::record`].
+    pub fn record_create(
+        &mut self,
+        class: &ObjectSchema,
+        row: i64,
+        pk: &PrimaryKey,
+        given: &[Option<&Value>],
+    ) {
+        let shape = self.shape(class);
+        let names = &self.shapes[shape].names;
+        let mut fields = smallvec::SmallVec::<[(usize, &Value); 16]>::new();
+        let mut unset = Vec::new();
+        for (name, (prop, given)) in names.iter().zip(class.properties.iter().zip(given)) {
+            let Some(name) = *name else { continue };
+            match given.or(prop.default.as_ref()) {
+                Some(value) => {
+                    // A new object has no merge state to forget; only nested collections need
+                    // expanding.
+                    self.stateful |= sync_store::has_nested_collection(value);
+                    fields.push((name, value));
+                }
+                None => unset.push(prop.name.clone()),
             }
-        };
-        self.created.push((index, pk.clone()));
+        }
+        let class_index = self.shapes[shape].class_index;
+        self.writer
+            .push_create_at(class_index, pk, fields.into_iter());
+        self.record_unset(&class.name, row, unset);
+        self.created.push((shape, pk.clone()));
+    }
+
+    /// The place in `shapes` of `class`'s, made on its first create in this transaction.
+    fn shape(&mut self, class: &ObjectSchema) -> usize {
+        if let Some(i) = self.shapes.iter().rposition(|s| s.class == class.name) {
+            return i;
+        }
+        let class_index = self.writer.name_index(&class.name);
+        let pk_position = class.primary_key_position();
+        let names = class
+            .properties
+            .iter()
+            .enumerate()
+            .map(|(i, prop)| {
+                (Some(i) != pk_position && storage_of(prop) == Storage::Column)
+                    .then(|| self.writer.name_index(&prop.name))
+            })
+            .collect();
+        self.shapes.push(Shape {
+            class: class.name.clone(),
+            class_index,
+            names,
+        });
+        self.shapes.len() - 1
     }
 
     /// Notes the column properties the create of row `row` of `class` left unset.
@@ -85,7 +138,7 @@ impl Recorder {
         let created = self
             .created
             .iter()
-            .map(|(class, pk)| (self.classes[*class].as_str(), pk));
+            .map(|(shape, pk)| (self.shapes[*shape].class.as_str(), pk));
         let awaited = sync_store::awaited(conn, created)?;
         if self.stateful || !awaited.is_empty() || sync_store::ghosts_waiting(conn)? {
             let mut changeset = outbox::decode(&entry)?;

@@ -4,8 +4,9 @@
 //! share of a create. The statement a write transaction runs once per object is kept here
 //! instead, prepared on first use and owned next to the connection it borrows.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+
+use indexmap::IndexMap;
 
 use rusqlite::{Connection, Statement};
 
@@ -31,7 +32,9 @@ unsafe impl Send for WriterConn {}
 /// Statements kept prepared for the life of the writer connection.
 pub struct Kept<'c> {
     /// The INSERT of a new row, by class name.
-    inserts: RefCell<HashMap<String, Statement<'c>>>,
+    inserts: RefCell<IndexMap<String, Statement<'c>>>,
+    /// The place in `inserts` of the last one used: creates come in runs of one class.
+    last: Cell<usize>,
 }
 
 impl std::fmt::Debug for WriterConn {
@@ -44,7 +47,8 @@ impl WriterConn {
     /// Wraps the writer connection.
     pub fn open(conn: Connection) -> Self {
         WriterConn::new(conn, |_| Kept {
-            inserts: RefCell::new(HashMap::new()),
+            inserts: RefCell::new(IndexMap::new()),
+            last: Cell::new(0),
         })
     }
 
@@ -53,26 +57,38 @@ impl WriterConn {
         self.borrow_owner()
     }
 
-    /// Calls `f` with the INSERT of a new row of `class` (`sql`), prepared once and kept.
-    pub fn with_insert<R>(
+    /// Calls `f` with the INSERT of a new row of `class`, prepared once (from `sql()`) and
+    /// kept.
+    pub fn with_insert<'s, R>(
         &self,
         class: &str,
-        sql: &str,
+        sql: impl FnOnce() -> Result<&'s str>,
         f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
     ) -> Result<R> {
         self.with_dependent(|conn, kept| {
             // Only a re-entrant call could find the map borrowed; it takes the shared cache.
             let Ok(mut inserts) = kept.inserts.try_borrow_mut() else {
-                let mut stmt = conn.prepare_cached(sql)?;
+                let mut stmt = conn.prepare_cached(sql()?)?;
                 return f(&mut stmt);
             };
-            if let Some(stmt) = inserts.get_mut(class) {
+            let last = kept.last.get();
+            if let Some((_, stmt)) = inserts.get_index_mut(last).filter(|(k, _)| *k == class) {
                 return f(stmt);
             }
-            let stmt = inserts
-                .entry(class.to_owned())
-                .or_insert(conn.prepare(sql)?);
-            f(stmt)
+            if let Some((at, _, stmt)) = inserts.get_full_mut(class) {
+                kept.last.set(at);
+                return f(stmt);
+            }
+            match inserts.entry(class.to_owned()) {
+                indexmap::map::Entry::Occupied(entry) => {
+                    kept.last.set(entry.index());
+                    f(entry.into_mut())
+                }
+                indexmap::map::Entry::Vacant(entry) => {
+                    kept.last.set(entry.index());
+                    f(entry.insert(conn.prepare(sql()?)?))
+                }
+            }
         })
     }
 }
@@ -91,7 +107,7 @@ mod tests {
         let writer = WriterConn::open(conn);
         let sql = "INSERT INTO t (x) VALUES (?1)";
         let insert = |writer: &WriterConn, x: i64| {
-            writer.with_insert("t", sql, |stmt| Ok(stmt.execute([x])?))
+            writer.with_insert("t", || Ok(sql), |stmt| Ok(stmt.execute([x])?))
         };
         assert_eq!(insert(&writer, 1).unwrap(), 1);
         let writer = std::thread::spawn(move || {
