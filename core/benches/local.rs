@@ -104,12 +104,12 @@ fn baseline(path: &Path) -> Connection {
 
 fn person(i: usize) -> Document {
     let mut d = Document::with_capacity(6);
-    d.insert("_id".into(), Value::Int(i as i64));
-    d.insert("name".into(), Value::String(format!("name{}", i % 10_000)));
-    d.insert("age".into(), Value::Int((i % 100) as i64));
-    d.insert("score".into(), Value::Double(i as f64 * 0.5));
-    d.insert("active".into(), Value::Bool(i.is_multiple_of(2)));
-    d.insert("note".into(), Value::String(format!("note number {i}")));
+    d.insert("_id", Value::Int(i as i64));
+    d.insert("name", Value::String(format!("name{}", i % 10_000)));
+    d.insert("age", Value::Int((i % 100) as i64));
+    d.insert("score", Value::Double(i as f64 * 0.5));
+    d.insert("active", Value::Bool(i.is_multiple_of(2)));
+    d.insert("note", Value::String(format!("note number {i}")));
     d
 }
 
@@ -350,10 +350,10 @@ fn realm_rows(db: &Database, mut base: Connection) {
         db.write(|t| {
             for (k, (a, b, s)) in keys.iter().zip(&values) {
                 let mut d = Document::with_capacity(4);
-                d.insert("_id".into(), Value::Int(*k));
-                d.insert("int_idx".into(), Value::Int(*a));
-                d.insert("int_plain".into(), Value::Int(*b));
-                d.insert("str".into(), Value::String(s.clone()));
+                d.insert("_id", Value::Int(*k));
+                d.insert("int_idx", Value::Int(*a));
+                d.insert("int_plain", Value::Int(*b));
+                d.insert("str", Value::String(s.clone()));
                 t.create("RealmObj", d)?;
             }
             Ok::<_, Error>(())

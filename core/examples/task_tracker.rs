@@ -91,13 +91,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (id, name, status, owner, priority, tags) in tasks {
             let id = oid(id)?;
             let mut task = Document::new();
-            task.insert("_id".into(), Value::ObjectId(id));
-            task.insert("name".into(), name.into());
-            task.insert("status".into(), status.into());
-            task.insert("owner".into(), owner.map_or(Value::Null, Value::from));
-            task.insert("priority".into(), Value::Int(priority));
+            task.insert("_id", Value::ObjectId(id));
+            task.insert("name", name.into());
+            task.insert("status", status.into());
+            task.insert("owner", owner.map_or(Value::Null, Value::from));
+            task.insert("priority", Value::Int(priority));
             task.insert(
-                "tags".into(),
+                "tags",
                 Value::Set(tags.iter().map(|t| Value::from(*t)).collect()),
             );
             txn.upsert("Task", task)?;
@@ -107,9 +107,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }));
         }
         let mut project = Document::new();
-        project.insert("_id".into(), Value::ObjectId(project_id));
-        project.insert("name".into(), "Syncline".into());
-        project.insert("tasks".into(), Value::List(task_links));
+        project.insert("_id", Value::ObjectId(project_id));
+        project.insert("name", "Syncline".into());
+        project.insert("tasks", Value::List(task_links));
         txn.upsert("Project", project)?;
         Ok(())
     })?;

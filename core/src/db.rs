@@ -13,8 +13,8 @@
 //! let db = Database::open("tasks.db", Config::new(schema))?;
 //! db.write(|txn| {
 //!     let mut task = Document::new();
-//!     task.insert("_id".into(), 1.into());
-//!     task.insert("title".into(), "Write docs".into());
+//!     task.insert("_id", 1.into());
+//!     task.insert("title", "Write docs".into());
 //!     txn.create("Task", task)?;
 //!     txn.set("Task", &PrimaryKey::Int(1), "title", "Write more docs".into())
 //! })?;
@@ -1313,7 +1313,7 @@ impl WriteTransaction {
                 Value::Embedded(map) => {
                     for (key, v) in map {
                         let op = Operation::DictionarySet {
-                            key: key.clone(),
+                            key: key.to_owned(),
                             value: v.clone(),
                         };
                         self.recorder.record(class, pk, &at(), &op);
@@ -1513,7 +1513,7 @@ impl WriteTransaction {
             (Collection::Dictionary, Value::Embedded(map)) => map
                 .iter()
                 .map(|(k, v)| Operation::DictionarySet {
-                    key: k.clone(),
+                    key: k.to_owned(),
                     value: v.clone(),
                 })
                 .collect(),

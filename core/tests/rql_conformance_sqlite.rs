@@ -27,11 +27,11 @@ fn load(suite: &common::Suite) -> Result<Database, Error> {
             let (linked, plain): (Vec<_>, Vec<_>) = doc.iter().partition(|(_, v)| has_link(v));
             let plain: Document = plain
                 .into_iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.to_owned(), v.clone()))
                 .collect();
             let pk = t.create(class, plain)?;
             for (k, v) in linked {
-                deferred.push((class.clone(), pk.clone(), k.clone(), v.clone()));
+                deferred.push((class.clone(), pk.clone(), k.to_owned(), v.clone()));
             }
         }
         for (class, pk, field, value) in deferred {

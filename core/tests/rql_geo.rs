@@ -36,9 +36,9 @@ fn schema() -> Schema {
 
 fn point(lon: f64, lat: f64) -> Value {
     let mut d = Document::new();
-    d.insert("type".into(), Value::from("Point"));
+    d.insert("type", Value::from("Point"));
     d.insert(
-        "coordinates".into(),
+        "coordinates",
         Value::List(vec![Value::Double(lon), Value::Double(lat)]),
     );
     Value::Embedded(d)
@@ -56,10 +56,10 @@ fn store() -> MemoryStore {
         (3, Value::Null, vec![]),
     ] {
         let mut d = Document::new();
-        d.insert("_id".into(), Value::Int(id));
-        d.insert("name".into(), Value::from(format!("p{id}")));
-        d.insert("location".into(), location);
-        d.insert("stops".into(), Value::List(stops));
+        d.insert("_id", Value::Int(id));
+        d.insert("name", Value::from(format!("p{id}")));
+        d.insert("location", location);
+        d.insert("stops", Value::List(stops));
         store.insert("Place", d).unwrap();
     }
     store

@@ -26,8 +26,8 @@ fn schema() -> Schema {
 
 fn doc(id: i64, value: Value) -> Document {
     let mut d = Document::new();
-    d.insert("_id".into(), Value::Int(id));
-    d.insert("value".into(), value);
+    d.insert("_id", Value::Int(id));
+    d.insert("value", value);
     d
 }
 

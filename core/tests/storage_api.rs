@@ -900,18 +900,12 @@ fn a_create_that_fails_halfway_leaves_the_next_create_whole() {
     db.write(|t| {
         // The embedded address lacks its required street: the person's row is never written.
         let mut bad = doc(&[("_id", 1.into()), ("name", "Ann".into())]);
-        bad.insert(
-            "address".into(),
-            Value::Embedded(doc(&[("city", "X".into())])),
-        );
+        bad.insert("address", Value::Embedded(doc(&[("city", "X".into())])));
         let err = t.create("Person", bad).unwrap_err();
         assert!(err.to_string().contains("street"), "{err}");
         // The same statement serves the next create with all of its own values.
         let mut good = doc(&[("_id", 2.into()), ("name", "Bo".into()), ("age", 7.into())]);
-        good.insert(
-            "address".into(),
-            Value::Embedded(doc(&[("street", "Elm".into())])),
-        );
+        good.insert("address", Value::Embedded(doc(&[("street", "Elm".into())])));
         t.create("Person", good)?;
         Ok::<_, Error>(())
     })

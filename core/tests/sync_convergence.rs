@@ -69,9 +69,9 @@ fn word(rng: &mut StdRng) -> Value {
 
 fn note(rng: &mut StdRng) -> Value {
     let mut doc = Document::new();
-    doc.insert("text".into(), word(rng));
+    doc.insert("text", word(rng));
     let words = (0..rng.random_range(0..3)).map(|_| word(rng)).collect();
-    doc.insert("words".into(), Value::List(words));
+    doc.insert("words", Value::List(words));
     Value::Embedded(doc)
 }
 
@@ -118,12 +118,12 @@ fn local_write(db: &Database, rng: &mut StdRng) {
             0 | 1 | 16 | 17 => {
                 let mut doc = Document::new();
                 if let PrimaryKey::Int(id) = pk {
-                    doc.insert("_id".into(), id.into());
+                    doc.insert("_id", id.into());
                 }
-                doc.insert("title".into(), value);
+                doc.insert("title", value);
                 if t.get("Task", &pk)?.is_none() {
-                    doc.insert("done".into(), false.into());
-                    doc.insert("n".into(), 0.into());
+                    doc.insert("done", false.into());
+                    doc.insert("n", 0.into());
                 }
                 t.upsert("Task", doc).map(|_| ())
             }
@@ -256,9 +256,9 @@ fn run(seed: u64, replicas: usize, steps: usize) {
 fn task(db: &Database, id: i64) {
     db.write(|t| {
         let mut doc = Document::new();
-        doc.insert("_id".into(), id.into());
-        doc.insert("done".into(), false.into());
-        doc.insert("n".into(), 0.into());
+        doc.insert("_id", id.into());
+        doc.insert("done", false.into());
+        doc.insert("n", 0.into());
         t.create("Task", doc).map(|_| ())
     })
     .unwrap();

@@ -21,9 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut txn = db.begin_write()?;
     for i in 0..INSERTS {
         let mut doc = Document::new();
-        doc.insert("_id".into(), Value::Int(i));
-        doc.insert("name".into(), Value::String(format!("item {i}")));
-        doc.insert("score".into(), Value::Double(i as f64 * 0.5));
+        doc.insert("_id", Value::Int(i));
+        doc.insert("name", Value::String(format!("item {i}")));
+        doc.insert("score", Value::Double(i as f64 * 0.5));
         txn.create("Item", doc)?;
     }
     txn.commit()?;

@@ -311,7 +311,7 @@ mod tests {
         let oid = core::ObjectId::parse_str("5f1b2c3d4e5f601122334455").expect("valid hex");
         let uuid = core::Uuid::parse_str("67e55044-10b1-426f-9247-bb680e5fe0c8").expect("uuid");
         let mut embedded = core::Document::new();
-        embedded.insert("street".into(), "Main St".into());
+        embedded.insert("street", "Main St".into());
         round_trip(core::Value::Null);
         round_trip(true.into());
         round_trip(i64::MIN.into());

@@ -640,14 +640,14 @@ impl Observer {
         }
         for (name, value) in &object.fields {
             if old.fields.get(name) != Some(value) {
-                names.insert(name.clone());
+                names.insert(name.to_owned());
             }
         }
         names.extend(
             old.fields
                 .keys()
                 .filter(|n| !object.fields.contains_key(n))
-                .cloned(),
+                .map(str::to_owned),
         );
         let dirty = dirty_objects(batch, &txn.store()?, &self.watch, Some(pk))?;
         names.extend(dirty.root_properties);
@@ -848,8 +848,8 @@ mod tests {
 
         db.write(|txn| {
             let mut d = crate::value::Document::new();
-            d.insert("_id".into(), 1.into());
-            d.insert("v".into(), 1.into());
+            d.insert("_id", 1.into());
+            d.insert("v", 1.into());
             txn.create("L5", d).map(|_| ())
         })
         .unwrap();

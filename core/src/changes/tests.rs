@@ -393,7 +393,7 @@ fn assert_changes_count_up_to_the_link_depth(db: &Database, prefix: &str) {
         for i in (0..6).rev() {
             let mut d = doc(&[("_id", 1.into()), ("v", 0.into())]);
             if i < 5 {
-                d.insert("next".into(), link(&format!("{prefix}{}", i + 1), 1));
+                d.insert("next", link(&format!("{prefix}{}", i + 1), 1));
             }
             txn.create(&format!("{prefix}{i}"), d)?;
         }
@@ -995,8 +995,8 @@ fn nested_links_db() -> Database {
         for n in 1..=12 {
             let mut city = doc(&[("_id", n.into()), ("name", format!("c{n}").into())]);
             match n {
-                1 => city.insert("country".into(), link("Country", 1)),
-                4 => city.insert("country".into(), link("Country", 2)),
+                1 => city.insert("country", link("Country", 1)),
+                4 => city.insert("country", link("Country", 2)),
                 _ => None,
             };
             txn.create("City", city)?;
@@ -1183,7 +1183,7 @@ fn backlinks_from_embedded_objects_rerun_the_query() {
         vec![ChangeEvent::ResultsInitial { keys: vec![] }]
     );
     let mut addr = Document::new();
-    addr.insert("home".into(), link("House", 2));
+    addr.insert("home", link("House", 2));
     db.write(|txn| {
         txn.create(
             "Owner",

@@ -427,23 +427,23 @@ fn load(rows: &[Row]) -> Database {
     db.write(|t| {
         for (k, r) in rows.iter().enumerate() {
             let mut doc = Document::new();
-            doc.insert("_id".into(), Value::Int(k as i64));
-            doc.insert("i".into(), opt(r.i));
-            doc.insert("d".into(), opt(r.d));
-            doc.insert("f".into(), Value::Float(r.f));
-            doc.insert("s".into(), opt(r.s.map(|w| WORDS[w])));
-            doc.insert("b".into(), opt(r.b));
-            doc.insert("dt".into(), opt(r.dt.map(|(s, n)| Timestamp::new(s, n))));
+            doc.insert("_id", Value::Int(k as i64));
+            doc.insert("i", opt(r.i));
+            doc.insert("d", opt(r.d));
+            doc.insert("f", Value::Float(r.f));
+            doc.insert("s", opt(r.s.map(|w| WORDS[w])));
+            doc.insert("b", opt(r.b));
+            doc.insert("dt", opt(r.dt.map(|(s, n)| Timestamp::new(s, n))));
             doc.insert(
-                "tags".into(),
+                "tags",
                 Value::List(r.tags.iter().map(|t| opt(t.map(|w| WORDS[w]))).collect()),
             );
             doc.insert(
-                "nums".into(),
+                "nums",
                 Value::Set(r.nums.iter().map(|n| Value::Int(*n)).collect()),
             );
             doc.insert(
-                "dict".into(),
+                "dict",
                 Value::Dictionary(
                     r.dict
                         .iter()
@@ -617,11 +617,11 @@ fn backlink_counts_from_embedded_rows_agree_after_changes() {
     };
     let addr = |home: i64, inner: Option<i64>| {
         let mut d = Document::new();
-        d.insert("home".into(), house(home));
+        d.insert("home", house(home));
         if let Some(i) = inner {
             let mut nested = Document::new();
-            nested.insert("home".into(), house(i));
-            d.insert("inner".into(), Value::Embedded(nested));
+            nested.insert("home", house(i));
+            d.insert("inner", Value::Embedded(nested));
         }
         Value::Embedded(d)
     };
@@ -648,18 +648,15 @@ fn backlink_counts_from_embedded_rows_agree_after_changes() {
     db.write(|txn| {
         for i in 1..=4 {
             let mut h = Document::new();
-            h.insert("_id".into(), Value::Int(i));
+            h.insert("_id", Value::Int(i));
             txn.create("House", h)?;
         }
         let mut o = Document::new();
-        o.insert("_id".into(), Value::Int(1));
-        o.insert("addr".into(), addr(1, Some(2)));
+        o.insert("_id", Value::Int(1));
+        o.insert("addr", addr(1, Some(2)));
+        o.insert("addrs", Value::List(vec![addr(2, None), addr(3, Some(3))]));
         o.insert(
-            "addrs".into(),
-            Value::List(vec![addr(2, None), addr(3, Some(3))]),
-        );
-        o.insert(
-            "by_key".into(),
+            "by_key",
             Value::Dictionary([("k".to_owned(), addr(4, Some(1)))].into_iter().collect()),
         );
         txn.create("Owner", o).map(|_| ())
@@ -733,15 +730,15 @@ fn backlink_counts_through_mixed_values_run_in_sql() {
     db.write(|txn| {
         for k in ["a", "b", "c"] {
             let mut d = Document::new();
-            d.insert("_id".into(), Value::from(k));
+            d.insert("_id", Value::from(k));
             txn.create("S", d)?;
         }
         for n in 1..=3 {
             let mut d = Document::new();
-            d.insert("_id".into(), Value::ObjectId(oid(n)));
+            d.insert("_id", Value::ObjectId(oid(n)));
             txn.create("O", d)?;
             let mut d = Document::new();
-            d.insert("n".into(), Value::Int(i64::from(n)));
+            d.insert("n", Value::Int(i64::from(n)));
             txn.create("R", d)?;
         }
         let rows: Vec<(Value, Value, Value, Value)> = vec![
@@ -766,16 +763,16 @@ fn backlink_counts_through_mixed_values_run_in_sql() {
         ];
         for (i, (m, ms, md, em)) in rows.into_iter().enumerate() {
             let mut d = Document::new();
-            d.insert("_id".into(), Value::Int(i as i64));
-            d.insert("m".into(), m);
+            d.insert("_id", Value::Int(i as i64));
+            d.insert("m", m);
             let Value::List(items) = ms else {
                 unreachable!()
             };
-            d.insert("ms".into(), Value::List(items));
-            d.insert("md".into(), md);
+            d.insert("ms", Value::List(items));
+            d.insert("md", md);
             let mut e = Document::new();
-            e.insert("m".into(), em);
-            d.insert("e".into(), Value::Embedded(e));
+            e.insert("m", em);
+            d.insert("e", Value::Embedded(e));
             txn.create("H", d)?;
         }
         Ok::<_, Error>(())

@@ -2004,7 +2004,7 @@ impl<'a> Binder<'a> {
 fn geo_shape_argument(value: &Value) -> Result<GeoShape, String> {
     let fields: Vec<(&str, &Value)> = match value {
         Value::Dictionary(map) => map.iter().map(|(k, v)| (k.as_str(), v)).collect(),
-        Value::Embedded(doc) => doc.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        Value::Embedded(doc) => doc.iter().collect(),
         other => {
             return Err(format!(
                 "expected a circle, box or polygon document, got a {}",

@@ -1370,10 +1370,10 @@ mod tests {
             (3, "ann", Some(1), vec![7]),
         ] {
             let mut doc = Document::new();
-            doc.insert("_id".into(), Value::Int(id));
-            doc.insert("name".into(), Value::from(name));
+            doc.insert("_id", Value::Int(id));
+            doc.insert("name", Value::from(name));
             doc.insert(
-                "buddy".into(),
+                "buddy",
                 buddy.map_or(Value::Null, |b| {
                     Value::Link(Link {
                         class: "Person".into(),
@@ -1382,7 +1382,7 @@ mod tests {
                 }),
             );
             doc.insert(
-                "scores".into(),
+                "scores",
                 Value::List(scores.into_iter().map(Value::Int).collect()),
             );
             store.insert("Person", doc).unwrap();

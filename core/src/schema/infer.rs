@@ -637,7 +637,7 @@ fn value_sample(value: &Value) -> Sample {
         ),
         Value::Embedded(doc) => Sample::Document(
             doc.iter()
-                .map(|(k, v)| (k.clone(), value_sample(v)))
+                .map(|(k, v)| (k.to_owned(), value_sample(v)))
                 .collect(),
         ),
     }

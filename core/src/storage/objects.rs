@@ -784,7 +784,7 @@ impl<'a> Store<'a> {
                     .position(|p| p.name == *key)
                     .ok_or_else(|| StorageError::UnknownProperty {
                         class: class.name.clone(),
-                        property: key.clone(),
+                        property: key.to_owned(),
                     })?,
             };
             let prop = &class.properties[index];

@@ -716,7 +716,7 @@ mod tests {
             seq: 9,
         };
         let mut embedded = Document::new();
-        embedded.insert("street".into(), Value::String("Main".into()));
+        embedded.insert("street", Value::String("Main".into()));
         let values = vec![
             Value::Null,
             Value::Bool(true),

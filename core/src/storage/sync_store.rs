@@ -3186,8 +3186,8 @@ mod tests {
     fn create_local(db: &Database, pk: i64) {
         db.write(|t| {
             let mut doc = Document::new();
-            doc.insert("_id".into(), pk.into());
-            doc.insert("n".into(), 10.into());
+            doc.insert("_id", pk.into());
+            doc.insert("n", 10.into());
             t.create("Task", doc).map(|_| ())
         })
         .unwrap();
@@ -3330,7 +3330,7 @@ mod tests {
         for (pk, null_first) in [(1, false), (2, true)] {
             db.write(|t| {
                 let mut doc = Document::new();
-                doc.insert("_id".into(), pk.into());
+                doc.insert("_id", pk.into());
                 t.create("Task", doc)?;
                 if null_first {
                     t.set("Task", &PrimaryKey::Int(pk), "a", Value::Null)?;
@@ -3367,17 +3367,17 @@ mod tests {
         let db = open();
         db.write(|t| {
             let mut emb = Document::new();
-            emb.insert("x".into(), "ours".into());
+            emb.insert("x", "ours".into());
             let mut doc = Document::new();
-            doc.insert("_id".into(), 1.into());
+            doc.insert("_id", 1.into());
             // In schema order the list comes before the embedded-object field.
-            doc.insert("l".into(), Value::List(vec![1.into()]));
-            doc.insert("emb".into(), Value::Embedded(emb));
+            doc.insert("l", Value::List(vec![1.into()]));
+            doc.insert("emb", Value::Embedded(emb));
             t.create("Task", doc).map(|_| ())
         })
         .unwrap();
         let mut theirs = Document::new();
-        theirs.insert("x".into(), "theirs".into());
+        theirs.insert("x", "theirs".into());
         db.apply_remote_changeset(&remote(
             7,
             PAST,
@@ -3489,10 +3489,10 @@ mod tests {
         source
             .write(|t| {
                 let mut doc = Document::new();
-                doc.insert("_id".into(), 1.into());
-                doc.insert("a".into(), "x".into());
-                doc.insert("l".into(), Value::List(vec![1.into(), 2.into()]));
-                doc.insert("s".into(), Value::Set(vec![3.into()]));
+                doc.insert("_id", 1.into());
+                doc.insert("a", "x".into());
+                doc.insert("l", Value::List(vec![1.into(), 2.into()]));
+                doc.insert("s", Value::Set(vec![3.into()]));
                 t.create("Task", doc)?;
                 t.list_insert("Task", &PrimaryKey::Int(1), "l", 1, 9.into())?;
                 t.add_integer("Task", &PrimaryKey::Int(1), "n", 0).ok();
@@ -3534,9 +3534,9 @@ mod tests {
         let copy = Database::open_temporary(Config::new(schema)).unwrap();
         let address = |street: &str, tags: &[&str]| {
             let mut doc = Document::new();
-            doc.insert("street".into(), street.into());
+            doc.insert("street", street.into());
             doc.insert(
-                "tags".into(),
+                "tags",
                 Value::List(tags.iter().map(|t| (*t).into()).collect()),
             );
             Value::Embedded(doc)
@@ -3545,14 +3545,14 @@ mod tests {
         source
             .write(|t| {
                 let mut doc = Document::new();
-                doc.insert("_id".into(), "ann".into());
-                doc.insert("home".into(), address("Main", &["a", "b"]));
-                doc.insert("past".into(), Value::List(vec![address("Old", &["c"])]));
+                doc.insert("_id", "ann".into());
+                doc.insert("home", address("Main", &["a", "b"]));
+                doc.insert("past", Value::List(vec![address("Old", &["c"])]));
                 doc.insert(
-                    "byName".into(),
+                    "byName",
                     Value::Dictionary([("work".to_owned(), address("Mill", &[]))].into()),
                 );
-                doc.insert("age".into(), 30.into());
+                doc.insert("age", 30.into());
                 t.create("Owner", doc).map(|_| ())
             })
             .unwrap();
@@ -3599,8 +3599,8 @@ mod tests {
         let copy = Database::open_temporary(Config::new(schema)).unwrap();
         let address = |extra: Value| {
             let mut doc = Document::new();
-            doc.insert("extra".into(), extra);
-            doc.insert("tags".into(), Value::List(vec!["t".into()]));
+            doc.insert("extra", extra);
+            doc.insert("tags", Value::List(vec!["t".into()]));
             Value::Embedded(doc)
         };
         let nested_list = Value::List(vec![1.into(), Value::List(vec!["x".into()])]);
@@ -3608,12 +3608,9 @@ mod tests {
         source
             .write(|t| {
                 let mut doc = Document::new();
-                doc.insert("_id".into(), 1.into());
-                doc.insert("home".into(), address(nested_list.clone()));
-                doc.insert(
-                    "past".into(),
-                    Value::List(vec![address(nested_dict.clone())]),
-                );
+                doc.insert("_id", 1.into());
+                doc.insert("home", address(nested_list.clone()));
+                doc.insert("past", Value::List(vec![address(nested_dict.clone())]));
                 t.create("Owner", doc).map(|_| ())
             })
             .unwrap();

@@ -329,10 +329,10 @@ fn tagged(tag: &str, inner: Bson) -> Bson {
     Bson::Document(d)
 }
 
-fn pairs<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>) -> Bson {
+fn pairs<'a>(entries: impl Iterator<Item = (&'a str, &'a Value)>) -> Bson {
     Bson::Array(
         entries
-            .map(|(k, v)| Bson::Array(vec![Bson::String(k.clone()), value_to_bson(v)]))
+            .map(|(k, v)| Bson::Array(vec![Bson::String(k.to_owned()), value_to_bson(v)]))
             .collect(),
     )
 }
@@ -360,7 +360,7 @@ pub fn value_to_bson(value: &Value) -> Bson {
         ),
         Value::List(items) => tagged("L", Bson::Array(items.iter().map(value_to_bson).collect())),
         Value::Set(items) => tagged("S", Bson::Array(items.iter().map(value_to_bson).collect())),
-        Value::Dictionary(map) => tagged("D", pairs(map.iter())),
+        Value::Dictionary(map) => tagged("D", pairs(map.iter().map(|(k, v)| (k.as_str(), v)))),
         Value::Embedded(doc) => tagged("E", pairs(doc.iter())),
     }
 }
@@ -463,8 +463,8 @@ mod tests {
         cs.instructions
             .push(Instruction::create("Task", pk.clone()));
         let mut embedded = EmbeddedDoc::new();
-        embedded.insert("street".into(), "Main".into());
-        embedded.insert("n".into(), Value::Float(1.5));
+        embedded.insert("street", "Main".into());
+        embedded.insert("n", Value::Float(1.5));
         let values = vec![
             Value::Null,
             Value::Bool(true),

@@ -999,7 +999,7 @@ fn random_histories_reach_every_kind_of_state() {
         let state = final_state(&history.changesets, &order);
         for document in state.values() {
             for (name, value) in document {
-                let kind = match (name.as_str(), value) {
+                let kind = match (name, value) {
                     ("l" | "items", Value::List(_)) => "list",
                     ("s", Value::Set(_)) => "set",
                     ("d" | "de", Value::Dictionary(_)) => "dictionary",

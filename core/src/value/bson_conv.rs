@@ -78,9 +78,11 @@ impl Value {
             Value::Dictionary(map) => {
                 Bson::Document(map.iter().map(|(k, v)| (k.clone(), v.to_bson())).collect())
             }
-            Value::Embedded(doc) => {
-                Bson::Document(doc.iter().map(|(k, v)| (k.clone(), v.to_bson())).collect())
-            }
+            Value::Embedded(doc) => Bson::Document(
+                doc.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_bson()))
+                    .collect(),
+            ),
         }
     }
 

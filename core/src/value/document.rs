@@ -5,6 +5,7 @@
 //! table to allocate. A document that grows past [`INDEX_FROM`] fields also keeps a hash
 //! index from name to place, so building or reading a very wide one stays linear.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -13,13 +14,25 @@ use super::Value;
 /// From this many fields on, a document keeps a hash index of its names.
 const INDEX_FROM: usize = 32;
 
+/// A field name: borrowed when it is a literal (`"name"`), so a document built from literal
+/// names allocates nothing for them; owned otherwise.
+pub type FieldName = Cow<'static, str>;
+
 /// The fields of an embedded object (or of an object being created), by property name, in
 /// the order they were inserted. Equality ignores that order, as for a map.
+///
+/// ```
+/// use syncline_core::{Document, Value};
+/// let mut task = Document::new();
+/// task.insert("name", Value::from("Write the docs"));
+/// task.insert(String::from("priority"), Value::Int(2));
+/// assert_eq!(task.get("priority"), Some(&Value::Int(2)));
+/// ```
 #[derive(Clone, Default)]
 pub struct Document {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(FieldName, Value)>,
     /// Name → place in `entries`, kept only for wide documents.
-    index: Option<HashMap<String, usize>>,
+    index: Option<HashMap<FieldName, usize>>,
 }
 
 impl Document {
@@ -55,7 +68,8 @@ impl Document {
 
     /// Sets the field `name` to `value`; returns the value it replaced. A new field goes
     /// last; a replaced one keeps its place.
-    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, name: impl Into<FieldName>, value: Value) -> Option<Value> {
+        let name = name.into();
         if let Some(at) = self.position(&name) {
             return Some(std::mem::replace(&mut self.entries[at].1, value));
         }
@@ -116,8 +130,8 @@ impl Document {
     }
 
     /// The field names in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
-        self.entries.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.entries.iter().map(|(k, _)| k.as_ref())
     }
 
     /// The values in order.
@@ -167,22 +181,22 @@ impl fmt::Debug for Document {
     }
 }
 
-impl FromIterator<(String, Value)> for Document {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+impl<K: Into<FieldName>> FromIterator<(K, Value)> for Document {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
         let mut doc = Document::new();
         doc.extend(iter);
         doc
     }
 }
 
-impl<const N: usize> From<[(String, Value); N]> for Document {
-    fn from(fields: [(String, Value); N]) -> Self {
+impl<K: Into<FieldName>, const N: usize> From<[(K, Value); N]> for Document {
+    fn from(fields: [(K, Value); N]) -> Self {
         fields.into_iter().collect()
     }
 }
 
-impl Extend<(String, Value)> for Document {
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
+impl<K: Into<FieldName>> Extend<(K, Value)> for Document {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
         let iter = iter.into_iter();
         self.entries.reserve(iter.size_hint().0);
         for (k, v) in iter {
@@ -193,13 +207,13 @@ impl Extend<(String, Value)> for Document {
 
 /// The fields of a [`Document`] in order, borrowed.
 #[derive(Debug, Clone)]
-pub struct Iter<'a>(std::slice::Iter<'a, (String, Value)>);
+pub struct Iter<'a>(std::slice::Iter<'a, (FieldName, Value)>);
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a str, &'a Value);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (k, v))
+        self.0.next().map(|(k, v)| (k.as_ref(), v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -209,7 +223,7 @@ impl<'a> Iterator for Iter<'a> {
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(k, v)| (k, v))
+        self.0.next_back().map(|(k, v)| (k.as_ref(), v))
     }
 }
 
@@ -217,13 +231,13 @@ impl ExactSizeIterator for Iter<'_> {}
 
 /// The fields of a [`Document`] in order, with their values mutably borrowed.
 #[derive(Debug)]
-pub struct IterMut<'a>(std::slice::IterMut<'a, (String, Value)>);
+pub struct IterMut<'a>(std::slice::IterMut<'a, (FieldName, Value)>);
 
 impl<'a> Iterator for IterMut<'a> {
-    type Item = (&'a String, &'a mut Value);
+    type Item = (&'a str, &'a mut Value);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (&*k, v))
+        self.0.next().map(|(k, v)| (&**k, v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -235,13 +249,13 @@ impl ExactSizeIterator for IterMut<'_> {}
 
 /// The fields of a [`Document`] in order, owned.
 #[derive(Debug)]
-pub struct IntoIter(std::vec::IntoIter<(String, Value)>);
+pub struct IntoIter(std::vec::IntoIter<(FieldName, Value)>);
 
 impl Iterator for IntoIter {
     type Item = (String, Value);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next()
+        self.0.next().map(|(k, v)| (k.into_owned(), v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -251,7 +265,7 @@ impl Iterator for IntoIter {
 
 impl DoubleEndedIterator for IntoIter {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back()
+        self.0.next_back().map(|(k, v)| (k.into_owned(), v))
     }
 }
 
@@ -267,7 +281,7 @@ impl IntoIterator for Document {
 }
 
 impl<'a> IntoIterator for &'a Document {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a str, &'a Value);
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
@@ -276,7 +290,7 @@ impl<'a> IntoIterator for &'a Document {
 }
 
 impl<'a> IntoIterator for &'a mut Document {
-    type Item = (&'a String, &'a mut Value);
+    type Item = (&'a str, &'a mut Value);
     type IntoIter = IterMut<'a>;
 
     fn into_iter(self) -> IterMut<'a> {
@@ -297,10 +311,10 @@ mod tests {
     #[test]
     fn insert_keeps_order_and_replaces_in_place() {
         let mut d = Document::new();
-        assert_eq!(d.insert("b".into(), Value::Int(1)), None);
-        assert_eq!(d.insert("a".into(), Value::Int(2)), None);
-        assert_eq!(d.insert("b".into(), Value::Int(3)), Some(Value::Int(1)));
-        let fields: Vec<_> = d.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        assert_eq!(d.insert("b", Value::Int(1)), None);
+        assert_eq!(d.insert("a", Value::Int(2)), None);
+        assert_eq!(d.insert("b", Value::Int(3)), Some(Value::Int(1)));
+        let fields: Vec<_> = d.iter().map(|(k, v)| (k, v.clone())).collect();
         assert_eq!(fields, [("b", Value::Int(3)), ("a", Value::Int(2))]);
         assert_eq!(d.len(), 2);
     }
@@ -312,7 +326,7 @@ mod tests {
             assert_eq!(d.remove("f1"), Some(Value::Int(1)));
             assert_eq!(d.remove("f1"), None);
             assert_eq!(d.len(), n - 1);
-            assert_eq!(d.keys().nth(1).map(String::as_str), Some("f2"));
+            assert_eq!(d.keys().nth(1), Some("f2"));
             // After the removal every name still finds its own value.
             for i in (0..n).filter(|i| *i != 1) {
                 assert_eq!(
@@ -331,7 +345,7 @@ mod tests {
         for i in 0..INDEX_FROM * 4 {
             assert_eq!(d.get(&format!("f{i}")), Some(&Value::Int(i as i64)));
         }
-        assert_eq!(d.insert("f7".into(), Value::Null), Some(Value::Int(7)));
+        assert_eq!(d.insert("f7", Value::Null), Some(Value::Int(7)));
         assert_eq!(d.len(), INDEX_FROM * 4);
         if let Some(v) = d.get_mut("f9") {
             *v = Value::Bool(true);

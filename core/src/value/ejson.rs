@@ -696,7 +696,7 @@ fn read_document(
 pub fn document_to_extended_json(doc: &Document) -> Json {
     Json::Object(
         doc.iter()
-            .map(|(k, v)| (k.clone(), v.to_extended_json()))
+            .map(|(k, v)| (k.to_owned(), v.to_extended_json()))
             .collect(),
     )
 }
@@ -947,7 +947,7 @@ mod tests {
         )
         .unwrap();
         let mut doc = Document::new();
-        doc.insert("city".into(), Value::String("Oslo".into()));
+        doc.insert("city", Value::String("Oslo".into()));
         assert_eq!(v, Value::Embedded(doc));
         let e = Value::from_extended_json(
             &json!({"town": "Oslo"}),

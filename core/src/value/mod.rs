@@ -12,7 +12,7 @@ mod document;
 mod ejson;
 pub(crate) mod iso8601;
 
-pub use document::Document;
+pub use document::{Document, FieldName};
 pub use ejson::{document_from_extended_json, document_to_extended_json, ValueHint};
 
 pub use bson::oid::ObjectId;

@@ -188,7 +188,7 @@ mod tests {
     fn only_objects_without_a_primary_key_carry_their_row_key() {
         let schema = schema();
         let mut fields = Document::new();
-        fields.insert("text".into(), Value::String("hi".into()));
+        fields.insert("text", Value::String("hi".into()));
         let note = syncline_core::Object {
             class: "Note".into(),
             pk: PrimaryKey::Int(3),
