@@ -506,6 +506,83 @@ fn every_write_appends_its_changeset_to_the_outbox() {
     assert!(quiet.outbox().unwrap().is_empty());
 }
 
+/// Creates of one class whose values have the same kinds share a shape in the outbox entry;
+/// a create that differs (a null, a missing optional field) names its fields. Either way the
+/// changeset reads back as a create and one set per field, and replays to the same objects.
+#[test]
+fn creates_in_the_outbox_read_back_the_same_whatever_their_shape() {
+    let schema = Schema::new(vec![ObjectSchema::new(
+        "Item",
+        vec![
+            Property::new("_id", PropertyType::Int),
+            Property::new("name", PropertyType::String),
+            Property::new("n", PropertyType::Int).optional(),
+            Property::new("flag", PropertyType::Bool),
+        ],
+    )
+    .with_primary_key("_id")]);
+    let item = |id: i64, n: Option<Value>, flag: bool| {
+        let mut d = Document::new();
+        d.insert("_id", Value::Int(id));
+        d.insert("name", Value::String(format!("item {id}")));
+        if let Some(n) = n {
+            d.insert("n", n);
+        }
+        d.insert("flag", Value::Bool(flag));
+        d
+    };
+    let db = Database::open_temporary(Config::new(schema.clone())).unwrap();
+    let items = [
+        item(1, Some(Value::Int(10)), true),
+        item(2, Some(Value::Int(-20)), false),
+        item(3, Some(Value::Null), true),
+        item(4, None, false),
+        item(5, Some(Value::Int(50)), true),
+    ];
+    db.write(|t| {
+        for doc in &items {
+            t.create("Item", doc.clone())?;
+        }
+        Ok::<_, Error>(())
+    })
+    .unwrap();
+    let outbox = db.outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    let cs = &outbox[0].1;
+    cs.validate().unwrap();
+    let mut at = cs.instructions.iter();
+    for doc in &items {
+        let Some(Value::Int(id)) = doc.get("_id") else {
+            panic!("every item has an int _id")
+        };
+        let pk = PrimaryKey::Int(*id);
+        let create = at.next().unwrap();
+        assert_eq!(
+            (create.object.pk.clone(), &create.op),
+            (pk.clone(), &Operation::CreateObject)
+        );
+        for (name, value) in doc.iter().filter(|(name, _)| *name != "_id") {
+            let set = at.next().unwrap();
+            assert_eq!(set.object.pk, pk);
+            assert_eq!(
+                set.path,
+                [syncline_core::sync::PathSegment::Property(name.into())]
+            );
+            assert_eq!(
+                set.op,
+                Operation::Set {
+                    value: value.clone()
+                }
+            );
+        }
+    }
+    assert!(at.next().is_none());
+    let replica = Database::open_temporary(Config::new(schema)).unwrap();
+    assert!(replica.apply_remote_changeset(cs).unwrap());
+    let all = |db: &Database| db.read(|t| t.objects("Item")).unwrap();
+    assert_eq!(all(&replica), all(&db));
+}
+
 #[test]
 fn commit_hooks_report_changed_objects() {
     let db = open();

@@ -6,24 +6,67 @@
 //! and an instruction on the same object as the one before it does not repeat the object.
 //! It is a local storage format only; the wire uses the sync module's BSON encoding.
 //!
-//! Layout (version 2): `0x02`, replica, packed clock, the string table (count, then length and
-//! UTF-8 bytes of each), the instruction count, then each instruction: its object (`0` for the
-//! object of the previous instruction, else the class's string index plus one and the primary
-//! key), path (segment count, then segments), operation (tag and payload). A create with its
-//! fields is one record (tag 13: field count, then each field's name index and value) that
-//! reads back as the `CreateObject` and one `Set` per field. The instruction count counts those
-//! expanded instructions. Values are a tag byte and a payload; see `Writer::value`. Version 1,
-//! still read, wrote the class index and primary key in every instruction and had no tag 13.
+//! Layout (version 3): `0x03`, replica, packed clock, the string table (count, then length and
+//! UTF-8 bytes of each), the create shapes (count, then for each its field count and each
+//! field's name index and kind), the instruction count, then each instruction: its object (`0`
+//! for the object of the previous instruction, else the class's string index plus one and the
+//! primary key), path (segment count, then segments), operation (tag and payload). A create
+//! with its fields is one record that reads back as the `CreateObject` and one `Set` per
+//! field: tag 13 gives the field count, then each field's name index and value; tag 14 gives a
+//! shape index, then each field's value without its tag (a boolean as one byte). The
+//! instruction count counts those expanded instructions. Values are a tag byte and a payload;
+//! see `Writer::value`. Version 2, still read, had no shapes (and no tag 14); version 1 wrote
+//! the class index and primary key in every instruction and had no tag 13.
 
 use crate::sync::{Changeset, ElementId, Hlc, Instruction, Operation, PathSegment, ReplicaId};
 use crate::value::{Decimal128, Document, Link, ObjectId, PrimaryKey, Timestamp, Uuid, Value};
 
 use super::{Result, StorageError};
 
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 
 /// The operation tag of a create followed by its field values (version 2).
 const CREATE_WITH_FIELDS: u8 = 13;
+
+/// The operation tag of a create whose fields follow a shape of the entry's shape table
+/// (version 3): their values without names or tags.
+const CREATE_WITH_SHAPE: u8 = 14;
+
+/// The kind of a shape's boolean field: its value is one byte, 0 or 1. Every other kind is
+/// the tag of a scalar value (`Writer::value`), and the value is what follows that tag.
+const BOOL_KIND: u8 = 1;
+
+/// The kind of `value` in a create shape, if it is a scalar (tags 0 to 12).
+pub fn shape_kind(value: &Value) -> Option<u8> {
+    match value_tag(value) {
+        2 => Some(BOOL_KIND),
+        tag @ 0..=12 => Some(tag),
+        _ => None,
+    }
+}
+
+/// The tag that starts the encoding of `v`.
+fn value_tag(v: &Value) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(false) => 1,
+        Value::Bool(true) => 2,
+        Value::Int(_) => 3,
+        Value::Float(_) => 4,
+        Value::Double(_) => 5,
+        Value::String(_) => 6,
+        Value::Binary(_) => 7,
+        Value::Date(_) => 8,
+        Value::ObjectId(_) => 9,
+        Value::Uuid(_) => 10,
+        Value::Decimal(_) => 11,
+        Value::Link(_) => 12,
+        Value::List(_) => 13,
+        Value::Set(_) => 14,
+        Value::Dictionary(_) => 15,
+        Value::Embedded(_) => 16,
+    }
+}
 
 /// Encodes instructions one by one; [`Writer::finish`] gives the outbox entry.
 #[derive(Debug, Default)]
@@ -39,6 +82,8 @@ pub struct Writer {
     /// The string index the next name is likely to have: names come in runs in the order they
     /// were first seen (a class, then its properties).
     hint: usize,
+    /// The create shapes: each field's name index and kind.
+    shapes: Vec<Vec<(usize, u8)>>,
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -162,62 +207,37 @@ impl Writer {
     }
 
     fn value(&mut self, v: &Value) {
+        self.body.push(value_tag(v));
+        self.payload(v);
+    }
+
+    /// What follows `v`'s tag.
+    fn payload(&mut self, v: &Value) {
         match v {
-            Value::Null => self.body.push(0),
-            Value::Bool(false) => self.body.push(1),
-            Value::Bool(true) => self.body.push(2),
-            Value::Int(i) => {
-                self.body.push(3);
-                self.int(*i);
-            }
-            Value::Float(f) => {
-                self.body.push(4);
-                self.body.extend_from_slice(&f.to_le_bytes());
-            }
-            Value::Double(d) => {
-                self.body.push(5);
-                self.body.extend_from_slice(&d.to_le_bytes());
-            }
-            Value::String(s) => {
-                self.body.push(6);
-                self.bytes(s.as_bytes());
-            }
-            Value::Binary(b) => {
-                self.body.push(7);
-                self.bytes(b);
-            }
+            Value::Null | Value::Bool(_) => {}
+            Value::Int(i) => self.int(*i),
+            Value::Float(f) => self.body.extend_from_slice(&f.to_le_bytes()),
+            Value::Double(d) => self.body.extend_from_slice(&d.to_le_bytes()),
+            Value::String(s) => self.bytes(s.as_bytes()),
+            Value::Binary(b) => self.bytes(b),
             Value::Date(ts) => {
-                self.body.push(8);
                 self.int(ts.seconds);
                 self.int(i64::from(ts.nanos));
             }
-            Value::ObjectId(o) => {
-                self.body.push(9);
-                self.body.extend_from_slice(&o.bytes());
-            }
-            Value::Uuid(u) => {
-                self.body.push(10);
-                self.body.extend_from_slice(u.as_bytes());
-            }
-            Value::Decimal(d) => {
-                self.body.push(11);
-                self.body.extend_from_slice(&d.0.bytes());
-            }
+            Value::ObjectId(o) => self.body.extend_from_slice(&o.bytes()),
+            Value::Uuid(u) => self.body.extend_from_slice(u.as_bytes()),
+            Value::Decimal(d) => self.body.extend_from_slice(&d.0.bytes()),
             Value::Link(l) => {
-                self.body.push(12);
                 self.name(&l.class);
                 self.pk(&l.pk);
             }
             Value::List(items) | Value::Set(items) => {
-                self.body
-                    .push(if matches!(v, Value::List(_)) { 13 } else { 14 });
                 self.uint(items.len() as u64);
                 for item in items {
                     self.value(item);
                 }
             }
             Value::Dictionary(map) => {
-                self.body.push(15);
                 self.uint(map.len() as u64);
                 for (k, item) in map {
                     self.bytes(k.as_bytes());
@@ -225,7 +245,6 @@ impl Writer {
                 }
             }
             Value::Embedded(doc) => {
-                self.body.push(16);
                 self.uint(doc.len() as u64);
                 for (k, item) in doc {
                     self.name(k);
@@ -294,6 +313,37 @@ impl Writer {
         }
     }
 
+    /// Adds a create shape to the entry: the fields' name indexes ([`Writer::name_index`]) and
+    /// kinds ([`shape_kind`]), in the order their values will follow. Returns its index for
+    /// [`Writer::push_create_shaped`].
+    pub fn add_shape(&mut self, fields: Vec<(usize, u8)>) -> usize {
+        self.shapes.push(fields);
+        self.shapes.len() - 1
+    }
+
+    /// Records the creation of the object of class `class` (a [`Writer::name_index`]) and
+    /// primary key `pk` with one value per field of shape `shape`, in its order. Each value
+    /// must have its field's kind ([`shape_kind`]).
+    pub fn push_create_shaped<'v>(
+        &mut self,
+        class: usize,
+        pk: &PrimaryKey,
+        shape: usize,
+        values: impl ExactSizeIterator<Item = &'v Value>,
+    ) {
+        self.object_at(class, pk);
+        self.count += values.len() as u64;
+        self.uint(0);
+        self.body.push(CREATE_WITH_SHAPE);
+        self.uint(shape as u64);
+        for value in values {
+            match value {
+                Value::Bool(b) => self.body.push(u8::from(*b)),
+                other => self.payload(other),
+            }
+        }
+    }
+
     /// How many instructions were recorded.
     pub fn len(&self) -> u64 {
         self.count
@@ -314,6 +364,14 @@ impl Writer {
         for s in &self.strings {
             varint(&mut out, s.len() as u64);
             out.extend_from_slice(s.as_bytes());
+        }
+        varint(&mut out, self.shapes.len() as u64);
+        for shape in &self.shapes {
+            varint(&mut out, shape.len() as u64);
+            for (name, kind) in shape {
+                varint(&mut out, *name as u64);
+                out.push(*kind);
+            }
         }
         varint(&mut out, self.count);
         out.extend_from_slice(&self.body);
@@ -409,6 +467,8 @@ struct Reader<'b> {
     at: usize,
     strings: Vec<String>,
     version: u8,
+    /// The create shapes (version 3): each field's name and kind.
+    shapes: Vec<Vec<(String, u8)>>,
     /// The object of the previous instruction (version 2 refers back to it).
     last: Option<Link>,
 }
@@ -530,7 +590,25 @@ impl Reader<'_> {
     }
 
     fn value(&mut self) -> Result<Value> {
-        Ok(match self.byte()? {
+        let tag = self.byte()?;
+        self.payload(tag)
+    }
+
+    /// The value a create shape's field of kind `kind` holds.
+    fn shaped(&mut self, kind: u8) -> Result<Value> {
+        if kind != BOOL_KIND {
+            return self.payload(kind);
+        }
+        match self.byte()? {
+            0 => Ok(Value::Bool(false)),
+            1 => Ok(Value::Bool(true)),
+            _ => Err(bad("a shaped boolean is neither 0 nor 1")),
+        }
+    }
+
+    /// The value that the tag `tag` starts.
+    fn payload(&mut self, tag: u8) -> Result<Value> {
+        Ok(match tag {
             0 => Value::Null,
             1 => Value::Bool(false),
             2 => Value::Bool(true),
@@ -618,6 +696,29 @@ impl Reader<'_> {
             }
             return Ok(());
         }
+        if tag == CREATE_WITH_SHAPE && self.version >= 3 {
+            if !path.is_empty() {
+                return Err(bad("a create has a path"));
+            }
+            let shape = self.len()?;
+            let n = self
+                .shapes
+                .get(shape)
+                .ok_or_else(|| bad("a shape index is out of range"))?
+                .len();
+            out.push(Instruction::create(class.clone(), pk.clone()));
+            for i in 0..n {
+                let (name, kind) = self.shapes[shape][i].clone();
+                let value = self.shaped(kind)?;
+                out.push(Instruction::at(
+                    class.clone(),
+                    pk.clone(),
+                    vec![PathSegment::Property(name)],
+                    Operation::Set { value },
+                ));
+            }
+            return Ok(());
+        }
         let op = match tag {
             0 => Operation::CreateObject,
             1 => Operation::EraseObject,
@@ -669,6 +770,7 @@ pub fn decode(bytes: &[u8]) -> Result<Changeset> {
         at: 0,
         strings: Vec::new(),
         version: 0,
+        shapes: Vec::new(),
         last: None,
     };
     r.version = r.byte()?;
@@ -682,6 +784,22 @@ pub fn decode(bytes: &[u8]) -> Result<Changeset> {
     for _ in 0..n {
         let s = r.string()?;
         r.strings.push(s);
+    }
+    if r.version >= 3 {
+        let n = r.len()?;
+        for _ in 0..n {
+            let fields = r.len()?;
+            let mut shape = Vec::with_capacity(fields);
+            for _ in 0..fields {
+                let name = r.name()?;
+                let kind = r.byte()?;
+                if kind > 12 {
+                    return Err(bad("a shape field has a kind that is not a scalar"));
+                }
+                shape.push((name, kind));
+            }
+            r.shapes.push(shape);
+        }
     }
     let count = r.len()?;
     let mut cs = Changeset::new(replica, clock);
@@ -891,6 +1009,131 @@ mod tests {
         assert!(decode(&v2).is_err());
     }
 
+    #[test]
+    fn shaped_creates_read_back_as_instructions_and_take_less_room() {
+        let replica = ReplicaId::new(5).unwrap();
+        let clock = Hlc::new(2_000, 1).unwrap();
+        let rows = [
+            [
+                Value::from("Rex"),
+                Value::Int(3),
+                Value::Bool(true),
+                Value::Null,
+            ],
+            [
+                Value::from("Ada"),
+                Value::Int(-70),
+                Value::Bool(false),
+                Value::Null,
+            ],
+        ];
+        let mut shaped = Writer::default();
+        let mut named = Writer::default();
+        for (w, use_shape) in [(&mut shaped, true), (&mut named, false)] {
+            let class = w.name_index("Dog");
+            let names = ["name", "age", "good", "note"].map(|n| w.name_index(n));
+            let kinds: Vec<_> = names
+                .iter()
+                .zip(&rows[0])
+                .map(|(n, v)| (*n, shape_kind(v).unwrap()))
+                .collect();
+            let shape = w.add_shape(kinds);
+            for (i, row) in rows.iter().enumerate() {
+                let pk = PrimaryKey::Int(i as i64);
+                if use_shape {
+                    w.push_create_shaped(class, &pk, shape, row.iter());
+                } else {
+                    w.push_create_at(class, &pk, names.iter().copied().zip(row.iter()));
+                }
+            }
+        }
+        let mut expected = Changeset::new(replica, clock);
+        for (i, row) in rows.iter().enumerate() {
+            let pk = PrimaryKey::Int(i as i64);
+            expected
+                .instructions
+                .push(Instruction::create("Dog", pk.clone()));
+            for (name, value) in ["name", "age", "good", "note"].iter().zip(row) {
+                expected.instructions.push(Instruction::at(
+                    "Dog",
+                    pk.clone(),
+                    vec![PathSegment::Property((*name).into())],
+                    Operation::Set {
+                        value: value.clone(),
+                    },
+                ));
+            }
+        }
+        let shaped = shaped.finish(replica, clock);
+        let named = named.finish(replica, clock);
+        assert_eq!(decode(&shaped).unwrap(), expected);
+        assert_eq!(decode(&named).unwrap(), expected);
+        assert!(
+            shaped.len() < named.len(),
+            "{} {}",
+            shaped.len(),
+            named.len()
+        );
+        for cut in 0..shaped.len() {
+            assert!(decode(&shaped[..cut]).is_err());
+        }
+        // The last create's boolean is its last byte (its null note has none): anything but 0 or 1
+        // is an error.
+        let mut bad_bool = shaped.clone();
+        let at = bad_bool.len() - 1;
+        assert_eq!(bad_bool[at], 0);
+        bad_bool[at] = 2;
+        assert!(decode(&bad_bool).is_err());
+    }
+
+    #[test]
+    fn a_shape_out_of_range_or_of_a_collection_kind_is_an_error() {
+        let replica = ReplicaId::new(5).unwrap();
+        let clock = Hlc::new(2_000, 1).unwrap();
+        let mut w = Writer::default();
+        let class = w.name_index("Dog");
+        let age = w.name_index("age");
+        let shape = w.add_shape(vec![(age, 3)]);
+        w.push_create_shaped(
+            class,
+            &PrimaryKey::Int(1),
+            shape + 1,
+            [Value::Int(1)].iter(),
+        );
+        assert!(decode(&w.finish(replica, clock)).is_err());
+        let mut w = Writer::default();
+        let class = w.name_index("Dog");
+        let age = w.name_index("age");
+        let shape = w.add_shape(vec![(age, 13)]);
+        w.push_create_shaped(class, &PrimaryKey::Int(1), shape, [Value::Int(1)].iter());
+        assert!(decode(&w.finish(replica, clock)).is_err());
+    }
+
+    #[test]
+    fn version_2_entries_still_read() {
+        // Version 2: no shape table; a create with its fields names each field.
+        let clock = Hlc::new(1_000, 2).unwrap();
+        let mut bytes = vec![2, 7];
+        varint(&mut bytes, clock.to_packed() as u64);
+        bytes.extend_from_slice(&[2, 3, b'D', b'o', b'g', 1, b'n']);
+        // Create Dog(5) with n = 9, then erase the same object.
+        bytes.extend_from_slice(&[3, 1, 1, 10, 0, 13, 1, 1, 3, 18, 0, 0, 1]);
+        let mut expected = Changeset::new(ReplicaId::new(7).unwrap(), clock);
+        expected.instructions = vec![
+            Instruction::create("Dog", PrimaryKey::Int(5)),
+            Instruction::at(
+                "Dog",
+                PrimaryKey::Int(5),
+                vec![PathSegment::Property("n".into())],
+                Operation::Set {
+                    value: Value::Int(9),
+                },
+            ),
+            Instruction::erase("Dog", PrimaryKey::Int(5)),
+        ];
+        assert_eq!(decode(&bytes).unwrap(), expected);
+    }
+
     proptest::proptest! {
         /// Any bytes, or a valid entry with bytes flipped, decode to an error or a changeset,
         /// never a panic or a runaway allocation.
@@ -903,6 +1146,9 @@ mod tests {
             let mut w = Writer::default();
             let name = Value::String("Rex".into());
             w.push_create("Dog", &PrimaryKey::Int(1), &[("name", &name)]);
+            let (class, field) = (w.name_index("Dog"), w.name_index("name"));
+            let shape = w.add_shape(vec![(field, 6)]);
+            w.push_create_shaped(class, &PrimaryKey::Int(2), shape, [name.clone()].iter());
             w.push(&Instruction::erase("Dog", PrimaryKey::Int(1)));
             let mut bytes = w.finish(ReplicaId::new(3).unwrap(), Hlc::new(5, 0).unwrap());
             let n = bytes.len();

@@ -44,6 +44,10 @@ struct Shape {
     /// By property position: the name's index for the properties a create record carries
     /// (column properties but the primary key), `None` for the others.
     names: Vec<Option<usize>>,
+    /// The entry's create shape for this class (its index, and its fields' name indexes and
+    /// kinds), made from the first create whose values are all scalars. Creates with the
+    /// same fields of the same kinds use it; others name their fields.
+    create: Option<(usize, Vec<(usize, u8)>)>,
 }
 
 impl Recorder {
@@ -80,9 +84,38 @@ impl Recorder {
                 None => unset.push(prop.name.clone()),
             }
         }
-        let class_index = self.shapes[shape].class_index;
-        self.writer
-            .push_create_at(class_index, pk, fields.into_iter());
+        let Shape {
+            class_index,
+            create,
+            ..
+        } = &mut self.shapes[shape];
+        if create.is_none() {
+            let kinds: Option<Vec<_>> = fields
+                .iter()
+                .map(|(name, value)| Some((*name, outbox::shape_kind(value)?)))
+                .collect();
+            if let Some(kinds) = kinds {
+                *create = Some((self.writer.add_shape(kinds.clone()), kinds));
+            }
+        }
+        let shaped = create.as_ref().and_then(|(index, kinds)| {
+            let same = kinds.len() == fields.len()
+                && kinds.iter().zip(&fields).all(|((n, k), (name, value))| {
+                    n == name && outbox::shape_kind(value) == Some(*k)
+                });
+            same.then_some(*index)
+        });
+        match shaped {
+            Some(index) => self.writer.push_create_shaped(
+                *class_index,
+                pk,
+                index,
+                fields.iter().map(|(_, value)| *value),
+            ),
+            None => self
+                .writer
+                .push_create_at(*class_index, pk, fields.into_iter()),
+        }
         self.record_unset(&class.name, row, unset);
         self.created.push((shape, pk.clone()));
     }
@@ -107,6 +140,7 @@ impl Recorder {
             class: class.name.clone(),
             class_index,
             names,
+            create: None,
         });
         self.shapes.len() - 1
     }
