@@ -1427,7 +1427,14 @@ impl WriteTransaction {
                 && !cat.is_embedded_link(prop)
                 && schema.primary_key.as_deref() != Some(name.as_str())
             {
-                store.update_column_by_pk(&self.ctx, schema, prop, pk, &value)?;
+                store.update_column_by_pk(
+                    &self.ctx,
+                    schema,
+                    prop,
+                    pk,
+                    &value,
+                    Some(self.writer()?),
+                )?;
                 self.record(
                     schema,
                     pk,

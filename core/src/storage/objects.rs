@@ -21,6 +21,7 @@ use super::encode::{
 use super::layout::{quote, storage_of, tag_column, Catalog, Storage};
 use super::order_key;
 use super::path::PathElement;
+use super::writer::WriterConn;
 use super::{Result, StorageError};
 
 /// A stamp from its stored form.
@@ -188,6 +189,33 @@ impl<'a> Store<'a> {
 
     /// The row of the object of `class` with primary key `pk`, if it exists.
     pub fn row_of(&self, class: &ObjectSchema, pk: &PrimaryKey) -> Result<Option<i64>> {
+        self.row_of_with(None, class, pk)
+    }
+
+    /// Runs `f` with `sql` prepared: kept by the writer connection `kept` (which must be this
+    /// store's connection) when given, else from the connection's statement cache.
+    fn with_stmt<R>(
+        &self,
+        kept: Option<&WriterConn>,
+        sql: &str,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
+        match kept {
+            Some(writer) => writer.with_kept(sql, f),
+            None => {
+                let mut stmt = self.conn.prepare_cached(sql)?;
+                f(&mut stmt)
+            }
+        }
+    }
+
+    /// [`Store::row_of`], its statement kept by `kept` when given.
+    fn row_of_with(
+        &self,
+        kept: Option<&WriterConn>,
+        class: &ObjectSchema,
+        pk: &PrimaryKey,
+    ) -> Result<Option<i64>> {
         // Formatted only off the hot path (a class's primary key lookup is precomputed).
         let table = || self.cat.table(&class.name);
         let Some(pk_prop) = class.primary_key_property() else {
@@ -227,11 +255,9 @@ impl<'a> Store<'a> {
             Some(select) => std::borrow::Cow::Borrowed(select),
             None => format!("SELECT _row FROM {} WHERE {} = ?1", table(), col()).into(),
         };
-        Ok(self
-            .conn
-            .prepare_cached(&select)?
-            .query_row([sql], |r| r.get(0))
-            .optional()?)
+        self.with_stmt(kept, &select, |stmt| {
+            Ok(stmt.query_row([&sql], |r| r.get(0)).optional()?)
+        })
     }
 
     /// Like [`Store::row_of`], but a missing object is an `ObjectNotFound` error.
@@ -1443,6 +1469,7 @@ impl<'a> Store<'a> {
 
     /// Sets single-valued, non-embedded property `prop` of the top-level object `pk` with
     /// cached statements; returns the object's row. A missing object is `ObjectNotFound`.
+    /// `kept`, the writer connection this store runs on, keeps the statements prepared.
     pub fn update_column_by_pk(
         &self,
         ctx: &WriteCtx,
@@ -1450,6 +1477,7 @@ impl<'a> Store<'a> {
         prop: &Property,
         pk: &PrimaryKey,
         value: &Value,
+        kept: Option<&WriterConn>,
     ) -> Result<i64> {
         let (sql, tag) = self.encode_plain(class, prop, value)?;
         let not_found = || StorageError::ObjectNotFound {
@@ -1461,20 +1489,20 @@ impl<'a> Store<'a> {
         let row = match (class.primary_key_property(), pk) {
             (None, PrimaryKey::Int(row)) => *row,
             (None, _) => return Err(not_found()),
-            (Some(_), _) => self.row_of(class, pk)?.ok_or_else(not_found)?,
+            (Some(_), _) => self.row_of_with(kept, class, pk)?.ok_or_else(not_found)?,
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached(&self.cat.update_sql(&class.name, prop))?;
-        let changed = if prop.ty == PropertyType::Mixed {
-            stmt.execute(params![sql, row, tag])?
-        } else {
-            stmt.execute(params![sql, row])?
-        };
+        let changed = self.with_stmt(kept, &self.cat.update_sql(&class.name, prop), |stmt| {
+            bind_sql(stmt, 1, &sql)?;
+            stmt.raw_bind_parameter(2, row)?;
+            if prop.ty == PropertyType::Mixed {
+                stmt.raw_bind_parameter(3, tag)?;
+            }
+            Ok(stmt.raw_execute()?)
+        })?;
         if changed == 0 {
             return Err(not_found());
         }
-        self.record_field_clock(ctx, &class.name, row, &prop.name)?;
+        self.record_field_clock_with(kept, ctx, &class.name, row, &prop.name)?;
         Ok(row)
     }
 
@@ -1486,12 +1514,31 @@ impl<'a> Store<'a> {
         row: i64,
         prop: &str,
     ) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO __syncline_field_clocks (tbl, row, prop, clock, replica) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![class, row, prop, ctx.stamp.clock.to_packed(), ctx.stamp.replica.to_i64()])?;
-        Ok(())
+        self.record_field_clock_with(None, ctx, class, row, prop)
+    }
+
+    /// [`Store::record_field_clock`], its statement kept by `kept` when given.
+    fn record_field_clock_with(
+        &self,
+        kept: Option<&WriterConn>,
+        ctx: &WriteCtx,
+        class: &str,
+        row: i64,
+        prop: &str,
+    ) -> Result<()> {
+        self.with_stmt(
+            kept,
+            "INSERT OR REPLACE INTO __syncline_field_clocks (tbl, row, prop, clock, replica) VALUES (?1, ?2, ?3, ?4, ?5)",
+            |stmt| {
+                stmt.raw_bind_parameter(1, class)?;
+                stmt.raw_bind_parameter(2, row)?;
+                stmt.raw_bind_parameter(3, prop)?;
+                stmt.raw_bind_parameter(4, ctx.stamp.clock.to_packed())?;
+                stmt.raw_bind_parameter(5, ctx.stamp.replica.to_i64())?;
+                stmt.raw_execute()?;
+                Ok(())
+            },
+        )
     }
 
     /// Records that field `prop` of `row` was not written by its object's create (unless this
