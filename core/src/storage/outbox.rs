@@ -965,19 +965,23 @@ mod tests {
             Instruction::create("Dog", PrimaryKey::Int(2)),
         ];
         expected.instructions.extend(later);
-        assert_eq!(decode(&bytes).unwrap(), expected);
-        // The same instructions one by one take more room (each names its object)...
-        let one_by_one = encode(&expected);
-        assert_eq!(decode(&one_by_one).unwrap(), expected);
+        // The same instructions one by one take more room (each names its object).
+        assert_compact(&bytes, &encode(&expected), &expected);
+    }
+
+    /// `compact` and `longer` both decode to `expected`, `compact` is the shorter, and every
+    /// truncation of it is an error, not a panic.
+    fn assert_compact(compact: &[u8], longer: &[u8], expected: &Changeset) {
+        assert_eq!(&decode(compact).unwrap(), expected);
+        assert_eq!(&decode(longer).unwrap(), expected);
         assert!(
-            bytes.len() < one_by_one.len(),
+            compact.len() < longer.len(),
             "{} {}",
-            bytes.len(),
-            one_by_one.len()
+            compact.len(),
+            longer.len()
         );
-        // ...and every truncation of either is an error, not a panic.
-        for cut in 0..bytes.len() {
-            assert!(decode(&bytes[..cut]).is_err());
+        for cut in 0..compact.len() {
+            assert!(decode(&compact[..cut]).is_err());
         }
     }
 
@@ -1065,18 +1069,7 @@ mod tests {
             }
         }
         let shaped = shaped.finish(replica, clock);
-        let named = named.finish(replica, clock);
-        assert_eq!(decode(&shaped).unwrap(), expected);
-        assert_eq!(decode(&named).unwrap(), expected);
-        assert!(
-            shaped.len() < named.len(),
-            "{} {}",
-            shaped.len(),
-            named.len()
-        );
-        for cut in 0..shaped.len() {
-            assert!(decode(&shaped[..cut]).is_err());
-        }
+        assert_compact(&shaped, &named.finish(replica, clock), &expected);
         // The last create's boolean is its last byte (its null note has none): anything but 0 or 1
         // is an error.
         let mut bad_bool = shaped.clone();
