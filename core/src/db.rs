@@ -38,6 +38,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 use crate::query::{BoundQuery, ObjectSource, QueryError};
 use crate::schema::{Collection, ObjectSchema, PropertyType, Schema};
+use crate::storage::encode;
 use crate::storage::layout::{self, storage_of, Catalog, Storage};
 use crate::storage::meta::{self, FileState};
 use crate::storage::objects::{pk_display, Store, Target, WriteCtx};
@@ -711,7 +712,10 @@ fn rebuild_tables(conn: &Connection, old: &Schema, live: &Catalog) -> Result<Cat
                         && p.ty != PropertyType::Object
                         && p.ty != PropertyType::Mixed
                     {
-                        let value = p.default.clone().unwrap_or_else(|| zero_value(p.ty));
+                        let value = p
+                            .default
+                            .clone()
+                            .unwrap_or_else(|| encode::zero_value(p.ty));
                         let sql = crate::storage::encode::encode_scalar(p.ty, &value).map_err(
                             |expected| StorageError::TypeMismatch {
                                 class: class.name.clone(),
@@ -740,26 +744,6 @@ fn rebuild_tables(conn: &Connection, old: &Schema, live: &Catalog) -> Result<Cat
         .map_err(StorageError::from)?;
     }
     Ok(old_cat)
-}
-
-/// The value a new required property gets in existing objects when it has no default.
-fn zero_value(ty: PropertyType) -> Value {
-    match ty {
-        PropertyType::Bool => Value::Bool(false),
-        PropertyType::Int => Value::Int(0),
-        PropertyType::Float => Value::Float(0.0),
-        PropertyType::Double => Value::Double(0.0),
-        PropertyType::String => Value::String(String::new()),
-        PropertyType::Binary => Value::Binary(Vec::new()),
-        PropertyType::Date => Value::Date(crate::value::Timestamp::new(0, 0)),
-        PropertyType::ObjectId => Value::ObjectId(crate::value::ObjectId::from_bytes([0; 12])),
-        PropertyType::Uuid => Value::Uuid(uuid::Uuid::nil()),
-        PropertyType::Decimal128 => match "0".parse::<crate::value::Decimal128>() {
-            Ok(d) => Value::Decimal(d),
-            Err(_) => Value::Null,
-        },
-        _ => Value::Null,
-    }
 }
 
 /// A schema migration in progress: the previous schema's objects and the transaction that
@@ -1640,42 +1624,18 @@ impl WriteTransaction {
         Ok(new)
     }
 
-    /// Resolves a collection path for a collection operation.
-    fn collection_target<'s>(
-        &self,
-        store: &'s Store<'_>,
-        class: &str,
-        pk: &PrimaryKey,
-        steps: &[PathElement],
-        kind: Collection,
-        operation: &'static str,
-    ) -> Result<(&'s ObjectSchema, i64, Target<'s>)> {
-        let (schema, row) = top_level(store, class, pk)?;
-        let target = store.resolve(schema, row, steps)?;
-        if target.element.is_some() || target.prop.collection != kind {
-            return Err(StorageError::UnsupportedOperation {
-                class: target.class.name.clone(),
-                property: target.prop.name.clone(),
-                operation,
-                reason: format!(
-                    "the path does not lead to a {}",
-                    kind.name().unwrap_or("collection")
-                ),
-            }
-            .into());
-        }
-        Ok((schema, row, target))
-    }
-
-    /// Inserts `value` at position `index` of the list at `path` (`index` = length appends).
-    pub fn list_insert(
+    /// Runs one edit of the collection at `path` (of `kind`, or any collection for `None`):
+    /// every list, set and dictionary operation refuses asymmetric classes, resolves its path,
+    /// records its sync operation and notes the change the same way, so they share this.
+    fn edit_collection<T>(
         &mut self,
         class: &str,
         pk: &PrimaryKey,
         path: &str,
-        index: usize,
-        value: Value,
-    ) -> Result<()> {
+        kind: Option<Collection>,
+        operation: &'static str,
+        edit: impl FnOnce(&Store<'_>, &WriteCtx, &Target<'_>) -> Result<CollectionEdit<T>>,
+    ) -> Result<T> {
         refuse_asymmetric(
             &self.db.inner.catalog,
             class,
@@ -1687,29 +1647,57 @@ impl WriteTransaction {
             conn: self.conn()?,
             cat: &cat,
         };
-        let (schema, row, target) =
-            self.collection_target(&store, class, pk, &steps, Collection::List, "list_insert")?;
-        let (element, position) = store.list_insert(
-            &self.ctx,
-            target.class,
-            target.prop,
-            target.row,
-            index,
-            &value,
-        )?;
+        let (schema, row) = top_level(&store, class, pk)?;
+        let target = store.resolve(schema, row, &steps)?;
+        let wrong = match kind {
+            Some(kind) => target.prop.collection != kind,
+            None => target.prop.collection == Collection::Single,
+        };
+        if target.element.is_some() || wrong {
+            return Err(StorageError::UnsupportedOperation {
+                class: target.class.name.clone(),
+                property: target.prop.name.clone(),
+                operation,
+                reason: format!(
+                    "the path does not lead to a {}",
+                    kind.and_then(Collection::name).unwrap_or("collection")
+                ),
+            }
+            .into());
+        }
+        let done = edit(&store, &self.ctx, &target)?;
+        // The sync path only walks the lists above the edited collection, which the edit leaves
+        // alone, so it reads the same after the edit as before.
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        self.record(
-            cat.class(class)?,
-            pk,
-            sync_path,
-            Operation::ListInsert {
+        if let Some(op) = done.operation {
+            self.record(cat.class(class)?, pk, sync_path, op);
+        }
+        if done.modified {
+            self.note_modified(class, pk, &first_property(&steps));
+        }
+        Ok(done.answer)
+    }
+
+    /// Inserts `value` at position `index` of the list at `path` (`index` = length appends).
+    pub fn list_insert(
+        &mut self,
+        class: &str,
+        pk: &PrimaryKey,
+        path: &str,
+        index: usize,
+        value: Value,
+    ) -> Result<()> {
+        let list = Some(Collection::List);
+        self.edit_collection(class, pk, path, list, "list_insert", |store, ctx, t| {
+            let (element, position) =
+                store.list_insert(ctx, t.class, t.prop, t.row, index, &value)?;
+            let op = Operation::ListInsert {
                 element,
                 position,
                 value,
-            },
-        );
-        self.note_modified(class, pk, &first_property(&steps));
-        Ok(())
+            };
+            Ok(CollectionEdit::changed((), op))
+        })
     }
 
     /// Appends `value` to the list at `path`.
@@ -1740,29 +1728,14 @@ impl WriteTransaction {
         path: &str,
         index: usize,
     ) -> Result<()> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
-            class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row, target) =
-            self.collection_target(&store, class, pk, &steps, Collection::List, "list_remove")?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        let element = store.list_remove(&self.ctx, target.class, target.prop, target.row, index)?;
-        self.record(
-            cat.class(class)?,
-            pk,
-            sync_path,
-            Operation::ListErase { element },
-        );
-        self.note_modified(class, pk, &first_property(&steps));
-        Ok(())
+        let list = Some(Collection::List);
+        self.edit_collection(class, pk, path, list, "list_remove", |store, ctx, t| {
+            let element = store.list_remove(ctx, t.class, t.prop, t.row, index)?;
+            Ok(CollectionEdit::changed(
+                (),
+                Operation::ListErase { element },
+            ))
+        })
     }
 
     /// Moves the element at `from` of the list at `path` to position `to`.
@@ -1774,32 +1747,13 @@ impl WriteTransaction {
         from: usize,
         to: usize,
     ) -> Result<()> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
-            class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row, target) =
-            self.collection_target(&store, class, pk, &steps, Collection::List, "list_move")?;
-        let (element, position) =
-            store.list_move(target.class, target.prop, target.row, from, to)?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        if from != to {
-            self.record(
-                cat.class(class)?,
-                pk,
-                sync_path,
-                Operation::ListMove { element, position },
-            );
-            self.note_modified(class, pk, &first_property(&steps));
-        }
-        Ok(())
+        let list = Some(Collection::List);
+        self.edit_collection(class, pk, path, list, "list_move", |store, _, t| {
+            // The move still runs when `from == to`: it checks the positions.
+            let (element, position) = store.list_move(t.class, t.prop, t.row, from, to)?;
+            let op = Operation::ListMove { element, position };
+            Ok(CollectionEdit::changed_if(from != to, (), op))
+        })
     }
 
     /// Adds `value` to the set at `path`; returns whether it was new.
@@ -1810,31 +1764,16 @@ impl WriteTransaction {
         path: &str,
         value: Value,
     ) -> Result<bool> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
-            class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row, target) =
-            self.collection_target(&store, class, pk, &steps, Collection::Set, "set_add")?;
-        let added = store.set_add(&self.ctx, target.class, target.prop, target.row, &value)?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        self.record(
-            cat.class(class)?,
-            pk,
-            sync_path,
-            Operation::SetAdd { value },
-        );
-        if added {
-            self.note_modified(class, pk, &first_property(&steps));
-        }
-        Ok(added)
+        let set = Some(Collection::Set);
+        self.edit_collection(class, pk, path, set, "set_add", |store, ctx, t| {
+            let added = store.set_add(ctx, t.class, t.prop, t.row, &value)?;
+            // Recorded even when already present: the other replicas may not have it.
+            Ok(CollectionEdit {
+                answer: added,
+                operation: Some(Operation::SetAdd { value }),
+                modified: added,
+            })
+        })
     }
 
     /// Removes `value` from the set at `path`; returns whether it was there.
@@ -1845,31 +1784,16 @@ impl WriteTransaction {
         path: &str,
         value: Value,
     ) -> Result<bool> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
-            class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row, target) =
-            self.collection_target(&store, class, pk, &steps, Collection::Set, "set_remove")?;
-        let removed = store.set_remove(target.class, target.prop, target.row, &value)?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        self.record(
-            cat.class(class)?,
-            pk,
-            sync_path,
-            Operation::SetRemove { value },
-        );
-        if removed {
-            self.note_modified(class, pk, &first_property(&steps));
-        }
-        Ok(removed)
+        let set = Some(Collection::Set);
+        self.edit_collection(class, pk, path, set, "set_remove", |store, _, t| {
+            let removed = store.set_remove(t.class, t.prop, t.row, &value)?;
+            // Recorded even when absent here: the other replicas may still have it.
+            Ok(CollectionEdit {
+                answer: removed,
+                operation: Some(Operation::SetRemove { value }),
+                modified: removed,
+            })
+        })
     }
 
     /// Sets entry `key` of the dictionary at `path`.
@@ -1881,45 +1805,15 @@ impl WriteTransaction {
         key: &str,
         value: Value,
     ) -> Result<()> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
-            class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row, target) = self.collection_target(
-            &store,
-            class,
-            pk,
-            &steps,
-            Collection::Dictionary,
-            "dict_set",
-        )?;
-        store.dict_set(
-            &self.ctx,
-            target.class,
-            target.prop,
-            target.row,
-            key,
-            &value,
-        )?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        self.record(
-            cat.class(class)?,
-            pk,
-            sync_path,
-            Operation::DictionarySet {
+        let dict = Some(Collection::Dictionary);
+        self.edit_collection(class, pk, path, dict, "dict_set", |store, ctx, t| {
+            store.dict_set(ctx, t.class, t.prop, t.row, key, &value)?;
+            let op = Operation::DictionarySet {
                 key: key.to_owned(),
                 value,
-            },
-        );
-        self.note_modified(class, pk, &first_property(&steps));
-        Ok(())
+            };
+            Ok(CollectionEdit::changed((), op))
+        })
     }
 
     /// Removes entry `key` of the dictionary at `path`; returns whether it was there.
@@ -1930,70 +1824,22 @@ impl WriteTransaction {
         path: &str,
         key: &str,
     ) -> Result<bool> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
-            class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row, target) = self.collection_target(
-            &store,
-            class,
-            pk,
-            &steps,
-            Collection::Dictionary,
-            "dict_remove",
-        )?;
-        let removed = store.dict_remove(&self.ctx, target.class, target.prop, target.row, key)?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        if removed {
-            self.record(
-                cat.class(class)?,
-                pk,
-                sync_path,
-                Operation::DictionaryErase {
-                    key: key.to_owned(),
-                },
-            );
-            self.note_modified(class, pk, &first_property(&steps));
-        }
-        Ok(removed)
+        let dict = Some(Collection::Dictionary);
+        self.edit_collection(class, pk, path, dict, "dict_remove", |store, ctx, t| {
+            let removed = store.dict_remove(ctx, t.class, t.prop, t.row, key)?;
+            let op = Operation::DictionaryErase {
+                key: key.to_owned(),
+            };
+            Ok(CollectionEdit::changed_if(removed, removed, op))
+        })
     }
 
     /// Removes every element of the list, set or dictionary at `path`.
     pub fn clear(&mut self, class: &str, pk: &PrimaryKey, path: &str) -> Result<()> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
-            class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row) = top_level(&store, class, pk)?;
-        let target = store.resolve(schema, row, &steps)?;
-        if target.element.is_some() || target.prop.collection == Collection::Single {
-            return Err(StorageError::UnsupportedOperation {
-                class: target.class.name.clone(),
-                property: target.prop.name.clone(),
-                operation: "clear",
-                reason: "the path does not lead to a collection".into(),
-            }
-            .into());
-        }
-        store.clear_collection(&self.ctx, target.class, target.prop, target.row)?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        self.record(cat.class(class)?, pk, sync_path, Operation::Clear);
-        self.note_modified(class, pk, &first_property(&steps));
-        Ok(())
+        self.edit_collection(class, pk, path, None, "clear", |store, ctx, t| {
+            store.clear_collection(ctx, t.class, t.prop, t.row)?;
+            Ok(CollectionEdit::changed((), Operation::Clear))
+        })
     }
 
     /// Deletes the object (its embedded objects go with it; links to it become null or are
@@ -2115,6 +1961,32 @@ impl WriteTransaction {
             result.map_err(StorageError::from)?;
         }
         Ok(())
+    }
+}
+
+/// What one collection edit did, for [`WriteTransaction::edit_collection`].
+struct CollectionEdit<T> {
+    /// What the public method returns.
+    answer: T,
+    /// What other replicas replay; `None` sends nothing.
+    operation: Option<Operation>,
+    /// Whether observers hear that the object changed.
+    modified: bool,
+}
+
+impl<T> CollectionEdit<T> {
+    /// An edit that changed the collection and is sent as `operation`.
+    fn changed(answer: T, operation: Operation) -> Self {
+        Self::changed_if(true, answer, operation)
+    }
+
+    /// An edit that, if `changed`, is sent as `operation` and heard by observers; else neither.
+    fn changed_if(changed: bool, answer: T, operation: Operation) -> Self {
+        CollectionEdit {
+            answer,
+            operation: changed.then_some(operation),
+            modified: changed,
+        }
     }
 }
 

@@ -284,6 +284,29 @@ pub fn tag_type(tag: MixedTag) -> Option<PropertyType> {
     })
 }
 
+/// The zero of a scalar type (false, 0, "", empty data, the epoch, the all-zero object id, the
+/// nil uuid, decimal 0); null for mixed, links and backlinks. A required property that was
+/// never written holds it: a migration fills new properties with it, and sync merges start
+/// from it, so it must be the same on every replica.
+pub(crate) fn zero_value(ty: PropertyType) -> Value {
+    match ty {
+        PropertyType::Bool => Value::Bool(false),
+        PropertyType::Int => Value::Int(0),
+        PropertyType::Float => Value::Float(0.0),
+        PropertyType::Double => Value::Double(0.0),
+        PropertyType::String => Value::String(String::new()),
+        PropertyType::Binary => Value::Binary(Vec::new()),
+        PropertyType::Date => Value::Date(Timestamp::new(0, 0)),
+        PropertyType::ObjectId => Value::ObjectId(ObjectId::from_bytes([0; 12])),
+        PropertyType::Uuid => Value::Uuid(Uuid::nil()),
+        PropertyType::Decimal128 => "0"
+            .parse::<Decimal128>()
+            .map(Value::Decimal)
+            .unwrap_or(Value::Null),
+        PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => Value::Null,
+    }
+}
+
 /// The schema's spelling of a property type.
 pub fn type_name(ty: PropertyType) -> &'static str {
     match ty {

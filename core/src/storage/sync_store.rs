@@ -175,22 +175,7 @@ fn blank_value(prop: &Property) -> Value {
     if prop.optional || matches!(prop.ty, PropertyType::Object | PropertyType::Mixed) {
         return Value::Null;
     }
-    match prop.ty {
-        PropertyType::Bool => Value::Bool(false),
-        PropertyType::Int => Value::Int(0),
-        PropertyType::Float => Value::Float(0.0),
-        PropertyType::Double => Value::Double(0.0),
-        PropertyType::String => Value::String(String::new()),
-        PropertyType::Binary => Value::Binary(Vec::new()),
-        PropertyType::Date => Value::Date(crate::value::Timestamp::new(0, 0)),
-        PropertyType::ObjectId => Value::ObjectId(crate::value::ObjectId::from_bytes([0; 12])),
-        PropertyType::Uuid => Value::Uuid(uuid::Uuid::nil()),
-        PropertyType::Decimal128 => "0"
-            .parse::<crate::value::Decimal128>()
-            .map(Value::Decimal)
-            .unwrap_or(Value::Null),
-        _ => Value::Null,
-    }
+    super::encode::zero_value(prop.ty)
 }
 
 /// An object with every stored property blank (collections empty).
