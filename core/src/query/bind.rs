@@ -218,31 +218,36 @@ impl<'a> Binder<'a> {
         Ok(match p {
             ast::Predicate::True(_) => Predicate::True,
             ast::Predicate::False(_) => Predicate::False,
-            ast::Predicate::And(a, b) => {
-                let mut parts = Vec::new();
-                for side in [a, b] {
-                    match self.predicate(side, scope)? {
-                        Predicate::And(inner) => parts.extend(inner),
-                        other => parts.push(other),
-                    }
-                }
-                Predicate::And(parts)
-            }
-            ast::Predicate::Or(a, b) => {
-                let mut parts = Vec::new();
-                for side in [a, b] {
-                    match self.predicate(side, scope)? {
-                        Predicate::Or(inner) => parts.extend(inner),
-                        other => parts.push(other),
-                    }
-                }
-                Predicate::Or(parts)
-            }
+            ast::Predicate::And(a, b) => self.connective(true, [a.as_ref(), b.as_ref()], scope)?,
+            ast::Predicate::Or(a, b) => self.connective(false, [a.as_ref(), b.as_ref()], scope)?,
             ast::Predicate::Not(inner, _) => {
                 Predicate::Not(Box::new(self.predicate(inner, scope)?))
             }
             ast::Predicate::Compare(c) => self.comparison(c, scope)?,
             ast::Predicate::GeoWithin(g) => self.geo_within(g, scope)?,
+        })
+    }
+
+    /// `a AND b` (`and`) or `a OR b`: a side that is itself the same connective gives its parts,
+    /// so a chain binds to one flat list rather than a deep tree.
+    fn connective(
+        &self,
+        and: bool,
+        sides: [&ast::Predicate; 2],
+        scope: &Scope,
+    ) -> Result<Predicate, QueryError> {
+        let mut parts = Vec::new();
+        for side in sides {
+            match self.predicate(side, scope)? {
+                Predicate::And(inner) if and => parts.extend(inner),
+                Predicate::Or(inner) if !and => parts.extend(inner),
+                other => parts.push(other),
+            }
+        }
+        Ok(if and {
+            Predicate::And(parts)
+        } else {
+            Predicate::Or(parts)
         })
     }
 

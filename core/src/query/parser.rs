@@ -515,35 +515,40 @@ impl Parser {
     }
 
     fn expr_after(&mut self, after: &str) -> Result<Expr, QueryError> {
-        let mut left = self.term(after)?;
-        loop {
-            let op = match self.peek().tok {
-                Tok::Punct("+") => ArithOp::Add,
-                Tok::Punct("-") => ArithOp::Sub,
-                _ => return Ok(left),
-            };
-            let op_text = describe(&self.bump().tok);
-            let right = self.term(&op_text)?;
-            let span = left.span().to(right.span());
-            left = Expr::Arithmetic {
-                op,
-                left: Box::new(left),
-                right: Box::new(right),
-                span,
-            };
-        }
+        self.arithmetic(
+            after,
+            &[("+", ArithOp::Add), ("-", ArithOp::Sub)],
+            Self::term,
+        )
     }
 
     fn term(&mut self, after: &str) -> Result<Expr, QueryError> {
-        let mut left = self.factor(after)?;
+        self.arithmetic(
+            after,
+            &[("*", ArithOp::Mul), ("/", ArithOp::Div)],
+            Self::factor,
+        )
+    }
+
+    /// One precedence level: `operand`s joined, left to right, by the operators in `ops`
+    /// (`+ -` over terms, `* /` over factors).
+    fn arithmetic(
+        &mut self,
+        after: &str,
+        ops: &[(&str, ArithOp)],
+        operand: fn(&mut Self, &str) -> Result<Expr, QueryError>,
+    ) -> Result<Expr, QueryError> {
+        let mut left = operand(self, after)?;
         loop {
             let op = match self.peek().tok {
-                Tok::Punct("*") => ArithOp::Mul,
-                Tok::Punct("/") => ArithOp::Div,
-                _ => return Ok(left),
+                Tok::Punct(p) => ops.iter().find(|(text, _)| *text == p),
+                _ => None,
+            };
+            let Some(&(_, op)) = op else {
+                return Ok(left);
             };
             let op_text = describe(&self.bump().tok);
-            let right = self.factor(&op_text)?;
+            let right = operand(self, &op_text)?;
             let span = left.span().to(right.span());
             left = Expr::Arithmetic {
                 op,
