@@ -595,6 +595,30 @@ impl<'a> Store<'a> {
                 });
             };
             let embedded_target = self.cat.is_embedded_link(prop);
+            // A list position or dictionary key: as the last step it names an element of
+            // `prop`; before others it must lead into an embedded object.
+            let element_step = |kind: Collection, members: &str| -> Result<Option<Target<'s>>> {
+                if prop.collection != kind {
+                    return Err(invalid(format!(
+                        "'{name}' is not a {}",
+                        kind.name().unwrap_or("collection")
+                    )));
+                }
+                if i + 1 == path.len() {
+                    return Ok(Some(Target {
+                        class: cls,
+                        row,
+                        prop,
+                        element: Some(next.clone()),
+                    }));
+                }
+                if !embedded_target {
+                    return Err(invalid(format!(
+                        "the {members} of '{name}' are not embedded objects"
+                    )));
+                }
+                Ok(None)
+            };
             let child = match next {
                 PathElement::Property(_) => {
                     if prop.collection != Collection::Single || !embedded_target {
@@ -608,21 +632,8 @@ impl<'a> Store<'a> {
                     }
                 }
                 PathElement::Index(n) => {
-                    if prop.collection != Collection::List {
-                        return Err(invalid(format!("'{name}' is not a list")));
-                    }
-                    if i + 1 == path.len() {
-                        return Ok(Target {
-                            class: cls,
-                            row,
-                            prop,
-                            element: Some(next.clone()),
-                        });
-                    }
-                    if !embedded_target {
-                        return Err(invalid(format!(
-                            "the elements of '{name}' are not embedded objects"
-                        )));
+                    if let Some(target) = element_step(Collection::List, "elements")? {
+                        return Ok(target);
                     }
                     let entries = self.list_entries(cls, prop, row)?;
                     let entry = entries
@@ -640,21 +651,8 @@ impl<'a> Store<'a> {
                     }
                 }
                 PathElement::Key(k) => {
-                    if prop.collection != Collection::Dictionary {
-                        return Err(invalid(format!("'{name}' is not a dictionary")));
-                    }
-                    if i + 1 == path.len() {
-                        return Ok(Target {
-                            class: cls,
-                            row,
-                            prop,
-                            element: Some(next.clone()),
-                        });
-                    }
-                    if !embedded_target {
-                        return Err(invalid(format!(
-                            "the values of '{name}' are not embedded objects"
-                        )));
+                    if let Some(target) = element_step(Collection::Dictionary, "values")? {
+                        return Ok(target);
                     }
                     i += 1;
                     let v: Option<Sql> = self
