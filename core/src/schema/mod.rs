@@ -193,6 +193,23 @@ pub enum PropertyType {
 }
 
 impl PropertyType {
+    /// Every property type, in declaration order.
+    pub const ALL: [PropertyType; 13] = [
+        PropertyType::Bool,
+        PropertyType::Int,
+        PropertyType::Float,
+        PropertyType::Double,
+        PropertyType::String,
+        PropertyType::Binary,
+        PropertyType::Date,
+        PropertyType::ObjectId,
+        PropertyType::Uuid,
+        PropertyType::Decimal128,
+        PropertyType::Mixed,
+        PropertyType::Object,
+        PropertyType::LinkingObjects,
+    ];
+
     /// The type's name as Realm's JavaScript SDK spells it (`int`, `data`, `objectId`, …).
     pub fn name(self) -> &'static str {
         match self {
@@ -215,19 +232,9 @@ impl PropertyType {
     /// The scalar type named `name` in Realm's JavaScript SDK spelling (`object` and
     /// `linkingObjects` are not scalars and give `None`).
     pub fn from_scalar_name(name: &str) -> Option<PropertyType> {
-        Some(match name {
-            "bool" => PropertyType::Bool,
-            "int" => PropertyType::Int,
-            "float" => PropertyType::Float,
-            "double" => PropertyType::Double,
-            "string" => PropertyType::String,
-            "data" => PropertyType::Binary,
-            "date" => PropertyType::Date,
-            "objectId" => PropertyType::ObjectId,
-            "uuid" => PropertyType::Uuid,
-            "decimal128" => PropertyType::Decimal128,
-            "mixed" => PropertyType::Mixed,
-            _ => return None,
+        // Read back through `name` so the two spellings cannot drift apart.
+        PropertyType::ALL.into_iter().find(|ty| {
+            !matches!(ty, PropertyType::Object | PropertyType::LinkingObjects) && ty.name() == name
         })
     }
 

@@ -221,25 +221,10 @@ fn index_name(i: IndexKind) -> &'static str {
 }
 
 fn parse_type(s: &str) -> Result<PropertyType> {
-    use PropertyType::*;
-    [
-        Bool,
-        Int,
-        Float,
-        Double,
-        String,
-        Binary,
-        Date,
-        ObjectId,
-        Uuid,
-        Decimal128,
-        Mixed,
-        Object,
-        LinkingObjects,
-    ]
-    .into_iter()
-    .find(|t| type_name(*t) == s)
-    .ok_or_else(|| StorageError::corrupt(format!("unknown stored property type '{s}'")))
+    PropertyType::ALL
+        .into_iter()
+        .find(|t| type_name(*t) == s)
+        .ok_or_else(|| StorageError::corrupt(format!("unknown stored property type '{s}'")))
 }
 
 /// Replaces the stored schema and schema version.

@@ -741,7 +741,7 @@ impl Value {
     ) -> Result<Value, ValueError> {
         match hint.into() {
             ValueHint::Any => read_any(json, ""),
-            ValueHint::Type(ty) => read_element(json, Element::Scalar(ty), ty_name(ty)),
+            ValueHint::Type(ty) => read_element(json, Element::Scalar(ty), ty.name()),
             ValueHint::Property { property, schema } => {
                 read_property(json, property, schema, &property.name)
             }
@@ -786,24 +786,6 @@ impl Value {
             ),
             Value::Embedded(doc) => document_to_extended_json(doc),
         }
-    }
-}
-
-fn ty_name(ty: PropertyType) -> &'static str {
-    match ty {
-        PropertyType::Bool => "bool",
-        PropertyType::Int => "int",
-        PropertyType::Float => "float",
-        PropertyType::Double => "double",
-        PropertyType::String => "string",
-        PropertyType::Binary => "data",
-        PropertyType::Date => "date",
-        PropertyType::ObjectId => "objectId",
-        PropertyType::Uuid => "uuid",
-        PropertyType::Decimal128 => "decimal128",
-        PropertyType::Mixed => "mixed",
-        PropertyType::Object => "object",
-        PropertyType::LinkingObjects => "linkingObjects",
     }
 }
 
