@@ -96,6 +96,13 @@ impl Shape {
 }
 
 impl Field {
+    /// Takes in `other` as if its values had been seen in this field.
+    fn merge(&mut self, other: Field) {
+        self.present += other.present;
+        self.nulls += other.nulls;
+        self.shape = merge(std::mem::take(&mut self.shape), other.shape);
+    }
+
     fn add(&mut self, sample: Sample) {
         self.present += 1;
         let shape = std::mem::take(&mut self.shape);
@@ -117,7 +124,7 @@ impl Field {
                 Shape::Mixed(BTreeSet::from(["double", "int"]))
             }
             (Shape::Mixed(kinds), Sample::Scalar(ty))
-                if kinds.iter().all(|k| matches!(*k, "int" | "double"))
+                if only_numbers(&kinds)
                     && matches!(ty, PropertyType::Int | PropertyType::Double) =>
             {
                 Shape::Mixed(kinds)
@@ -357,26 +364,14 @@ impl SchemaInferrer {
                 );
                 Property::new(name, PropertyType::Mixed)
             }
-            Shape::Scalar(ty) => {
-                let p = Property::new(name, *ty);
-                if nullable {
-                    p.optional()
-                } else {
-                    p
-                }
-            }
-            Shape::Mixed(kinds) if kinds.iter().all(|k| matches!(*k, "int" | "double")) => {
+            Shape::Scalar(ty) => optional_if(nullable, Property::new(name, *ty)),
+            Shape::Mixed(kinds) if only_numbers(kinds) => {
                 self.note(
                     class,
                     name,
                     "holds both ints and doubles: typed as double".into(),
                 );
-                let p = Property::new(name, PropertyType::Double);
-                if nullable {
-                    p.optional()
-                } else {
-                    p
-                }
+                optional_if(nullable, Property::new(name, PropertyType::Double))
             }
             Shape::Mixed(kinds) => {
                 self.note(class, name, mixed_reason(kinds, "typed as mixed"));
@@ -420,26 +415,14 @@ impl SchemaInferrer {
                 );
                 Property::new(name, PropertyType::Mixed).list()
             }
-            Shape::Scalar(ty) => {
-                let p = Property::new(name, *ty).list();
-                if nullable {
-                    p.optional()
-                } else {
-                    p
-                }
-            }
-            Shape::Mixed(kinds) if kinds.iter().all(|k| matches!(*k, "int" | "double")) => {
+            Shape::Scalar(ty) => optional_if(nullable, Property::new(name, *ty).list()),
+            Shape::Mixed(kinds) if only_numbers(kinds) => {
                 self.note(
                     class,
                     name,
                     "elements are ints and doubles: typed as a list of double".into(),
                 );
-                let p = Property::new(name, PropertyType::Double).list();
-                if nullable {
-                    p.optional()
-                } else {
-                    p
-                }
+                optional_if(nullable, Property::new(name, PropertyType::Double).list())
             }
             Shape::Mixed(kinds) => {
                 self.note(
@@ -488,9 +471,7 @@ impl SchemaInferrer {
     ) -> Property {
         let mut values = Field::default();
         for field in nested.fields.values() {
-            values.present += field.present;
-            values.nulls += field.nulls;
-            values.shape = merge(std::mem::take(&mut values.shape), field.shape.clone());
+            values.merge(field.clone());
         }
         let element = self.list_from(class, name, &values, embedded);
         Property {
@@ -521,6 +502,20 @@ fn mixed_reason(kinds: &BTreeSet<&'static str>, outcome: &str) -> String {
     }
 }
 
+/// Whether a mixed shape only ever held ints and doubles, which widen to double.
+fn only_numbers(kinds: &BTreeSet<&'static str>) -> bool {
+    kinds.iter().all(|k| matches!(*k, "int" | "double"))
+}
+
+/// `p`, optional when its field (or element) was ever null or missing.
+fn optional_if(nullable: bool, p: Property) -> Property {
+    if nullable {
+        p.optional()
+    } else {
+        p
+    }
+}
+
 /// Merges two shapes as if their values had been seen in one field.
 fn merge(a: Shape, b: Shape) -> Shape {
     match (a, b) {
@@ -529,17 +524,12 @@ fn merge(a: Shape, b: Shape) -> Shape {
         (Shape::Document(mut x), Shape::Document(y)) => {
             x.documents += y.documents;
             for (k, f) in y.fields {
-                let entry = x.fields.entry(k).or_default();
-                entry.present += f.present;
-                entry.nulls += f.nulls;
-                entry.shape = merge(std::mem::take(&mut entry.shape), f.shape);
+                x.fields.entry(k).or_default().merge(f);
             }
             Shape::Document(x)
         }
         (Shape::Array(mut x), Shape::Array(y)) => {
-            x.present += y.present;
-            x.nulls += y.nulls;
-            x.shape = merge(std::mem::take(&mut x.shape), y.shape);
+            x.merge(*y);
             Shape::Array(x)
         }
         (x, y) => {

@@ -487,21 +487,9 @@ impl Reader {
                 format!("a JSON Schema is an object, got {}", json_kind(doc)),
             )
         })?;
-        let title = match obj.get("title") {
-            Some(Json::String(t)) if !t.is_empty() => t.clone(),
-            Some(other) => {
-                return Err(json_schema_error(
-                    &format!("{root}.title"),
-                    format!("'title' must be the class name, got {other}"),
-                ))
-            }
-            None => {
-                return Err(json_schema_error(
-                    &root,
-                    "'title' (the class name) is missing".into(),
-                ))
-            }
-        };
+        let title = read_title(obj, &root, "the class name")?.ok_or_else(|| {
+            json_schema_error(&root, "'title' (the class name) is missing".into())
+        })?;
         if self.classes.iter().any(|c| c.name == title) {
             return Err(json_schema_error(
                 &title,
@@ -812,14 +800,8 @@ impl Reader {
                 ))
             }
             "object" if obj.contains_key("properties") || obj.contains_key("title") => {
-                let target = match obj.get("title") {
-                    Some(Json::String(t)) if !t.is_empty() => t.clone(),
-                    Some(other) => {
-                        return Err(json_schema_error(
-                            &format!("{path}.title"),
-                            format!("'title' must be the embedded class's name, got {other}"),
-                        ))
-                    }
+                let target = match read_title(obj, path, "the embedded class's name")? {
+                    Some(t) => t,
                     None => {
                         let generated = format!("{class}_{name}");
                         self.notes.push(MappingNote {
@@ -983,6 +965,23 @@ impl Reader {
 
 /// The `bsonType` (or JSON Schema `type`) of a schema, and whether it admits `null`
 /// (`[T, "null"]`).
+/// The `title` of the schema `obj` at `path` (`None` when it has none); a title that is not a
+/// non-empty string is an error saying it must be `what`.
+fn read_title(
+    obj: &Map<String, Json>,
+    path: &str,
+    what: &str,
+) -> Result<Option<String>, SchemaError> {
+    match obj.get("title") {
+        Some(Json::String(t)) if !t.is_empty() => Ok(Some(t.clone())),
+        Some(other) => Err(json_schema_error(
+            &format!("{path}.title"),
+            format!("'title' must be {what}, got {other}"),
+        )),
+        None => Ok(None),
+    }
+}
+
 fn read_bson_type(obj: &Map<String, Json>, path: &str) -> Result<(String, bool), SchemaError> {
     let (key, value) = match (obj.get("bsonType"), obj.get("type")) {
         (Some(_), Some(_)) => {
