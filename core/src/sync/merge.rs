@@ -670,27 +670,14 @@ impl<S: MergeStore> Merge<'_, S> {
                     return Ok(true);
                 }
                 let position = position.clone();
-                let id = *element;
-                self.write_value(
-                    stamp,
-                    object,
-                    &element_path(path, id),
-                    value.clone(),
-                    false,
-                    |store, v| {
-                        store.put_list_element(
-                            object,
-                            path,
-                            id,
-                            ListElement {
-                                position,
-                                position_stamp: stamp,
-                                value: v,
-                                value_stamp: stamp,
-                            },
-                        )
-                    },
-                )
+                self.write_list_element(stamp, object, path, *element, value, false, |v| {
+                    ListElement {
+                        position,
+                        position_stamp: stamp,
+                        value: v,
+                        value_stamp: stamp,
+                    }
+                })
             }
             Operation::ListSet { element, value } => {
                 let Some(current) = self.store.list_element(object, path, *element)? else {
@@ -700,26 +687,13 @@ impl<S: MergeStore> Merge<'_, S> {
                     return Ok(true);
                 }
                 let was_embedded = matches!(current.value, Value::Embedded(_));
-                let id = *element;
-                self.write_value(
-                    stamp,
-                    object,
-                    &element_path(path, id),
-                    value.clone(),
-                    was_embedded,
-                    |store, v| {
-                        store.put_list_element(
-                            object,
-                            path,
-                            id,
-                            ListElement {
-                                value: v,
-                                value_stamp: stamp,
-                                ..current
-                            },
-                        )
-                    },
-                )
+                self.write_list_element(stamp, object, path, *element, value, was_embedded, |v| {
+                    ListElement {
+                        value: v,
+                        value_stamp: stamp,
+                        ..current
+                    }
+                })
             }
             Operation::ListErase { element } => {
                 if self.store.list_element(object, path, *element)?.is_some() {
@@ -846,17 +820,13 @@ impl<S: MergeStore> Merge<'_, S> {
         was_embedded: bool,
         put: impl FnOnce(&mut S, Value) -> Result<bool, S::Error>,
     ) -> Result<bool, S::Error> {
-        let Value::Embedded(fields) = value else {
-            if was_embedded {
-                let displaced = self.store.mask(object, place, stamp)?;
-                self.keep_displaced(object, displaced)?;
-            }
-            return put(self.store, value);
-        };
         if was_embedded {
             let displaced = self.store.mask(object, place, stamp)?;
             self.keep_displaced(object, displaced)?;
         }
+        let Value::Embedded(fields) = value else {
+            return put(self.store, value);
+        };
         if !put(self.store, Value::Embedded(Default::default()))? {
             return Ok(false);
         }
@@ -873,6 +843,29 @@ impl<S: MergeStore> Merge<'_, S> {
         // Changes that waited for an embedded object here may apply now.
         self.retry.insert(object.clone());
         Ok(true)
+    }
+
+    /// [`Merge::write_value`] for the element `id` of the list at `list`: `element` makes the
+    /// stored element around the written value.
+    #[allow(clippy::too_many_arguments)]
+    fn write_list_element(
+        &mut self,
+        stamp: Stamp,
+        object: &Link,
+        list: &[PathSegment],
+        id: ElementId,
+        value: &Value,
+        was_embedded: bool,
+        element: impl FnOnce(Value) -> ListElement,
+    ) -> Result<bool, S::Error> {
+        self.write_value(
+            stamp,
+            object,
+            &element_path(list, id),
+            value.clone(),
+            was_embedded,
+            |store, v| store.put_list_element(object, list, id, element(v)),
+        )
     }
 }
 
