@@ -138,14 +138,19 @@ pub(crate) fn generate(schema_json: &str, language: &str) -> Result<String> {
     Ok(schema.generate_models(language.parse()?)?)
 }
 
-/// A change as a JSON object (for the C ABI).
-pub(crate) fn change_json(change: &CoreChange) -> Json {
-    json!({
-        "kind": change.kind.name(),
-        "class": change.class,
-        "property": change.property,
-        "description": change.description,
-    })
+/// Changes as a JSON array of objects (for the C ABI).
+pub(crate) fn changes_json(changes: &[CoreChange]) -> Json {
+    changes
+        .iter()
+        .map(|change| {
+            json!({
+                "kind": change.kind.name(),
+                "class": change.class,
+                "property": change.property,
+                "description": change.description,
+            })
+        })
+        .collect()
 }
 
 /// Maps a schema in its JSON form (`[{"name": …, "properties": {…}}]`, as Realm's JavaScript SDK

@@ -7,7 +7,9 @@ use serde_json::Value as Json;
 use syncline_core::{Config, Object, Schema};
 
 use super::handles::{self, SynclineDatabase, SynclineTransaction};
-use super::{check_out, entry, json, str_arg, write_out, CResult, Failure};
+use super::{
+    check_out, entry, json, null_argument, out_entry, str_arg, text_entry, write_out, CResult,
+};
 use crate::database::Database;
 use crate::error::SynclineError;
 use crate::transaction::WriteTransaction;
@@ -17,20 +19,25 @@ use crate::transaction::WriteTransaction;
 pub type SynclineWriteCallback =
     Option<unsafe extern "C" fn(txn: *mut SynclineTransaction, user_data: *mut c_void) -> c_int>;
 
-pub(crate) fn object_text(schema: &Schema, object: &Object) -> String {
-    json::object_json(schema, object).to_string()
+/// An object's fields as a JSON object for C, or NULL when there is no object.
+pub(crate) fn object_or_null(schema: &Schema, object: Option<&Object>) -> CResult<*mut c_char> {
+    match object {
+        Some(object) => handles::new_string(json::object_json(schema, object).to_string()),
+        None => Ok(std::ptr::null_mut()),
+    }
 }
 
-fn open_with(
+/// Opens a database with the schema read from `schema_json` and hands it to `*out_db`.
+pub(crate) fn open_with(
     schema_json: *const c_char,
     out_db: *mut *mut SynclineDatabase,
-    open: impl FnOnce(Config) -> syncline_core::Result<syncline_core::Database>,
+    open: impl FnOnce(Schema) -> syncline_core::Result<syncline_core::Database>,
 ) -> CResult {
     check_out(out_db, "out_db")?;
     // SAFETY: the caller passes a NUL-terminated string or NULL (checked).
     let schema_json = unsafe { str_arg(schema_json, "schema_json") }?;
     let schema = Schema::from_json_str(schema_json).map_err(SynclineError::from)?;
-    let db = Database::from_core(open(Config::new(schema))?);
+    let db = Database::from_core(open(schema)?);
     // SAFETY: checked non-NULL above; the caller passes a writable pointer.
     unsafe { write_out(out_db, handles::new_database(db), "out_db") }
 }
@@ -49,8 +56,8 @@ pub unsafe extern "C" fn syncline_database_open(
     entry(|| {
         // SAFETY: per this function's contract.
         let path = unsafe { str_arg(path, "path") }?;
-        open_with(schema_json, out_db, |config| {
-            syncline_core::Database::open(path, config)
+        open_with(schema_json, out_db, |schema| {
+            syncline_core::Database::open(path, Config::new(schema))
         })
     })
 }
@@ -64,7 +71,11 @@ pub unsafe extern "C" fn syncline_database_open_temporary(
     schema_json: *const c_char,
     out_db: *mut *mut SynclineDatabase,
 ) -> c_int {
-    entry(|| open_with(schema_json, out_db, syncline_core::Database::open_temporary))
+    entry(|| {
+        open_with(schema_json, out_db, |schema| {
+            syncline_core::Database::open_temporary(Config::new(schema))
+        })
+    })
 }
 
 /// Closes the database: later calls on it fail with `SYNCLINE_ERROR_CLOSED`. The handle
@@ -96,12 +107,8 @@ pub unsafe extern "C" fn syncline_database_path(
     db: *mut SynclineDatabase,
     out_path: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_path, "out_path")?;
-        let path = handles::database(db)?.path()?;
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_path, handles::new_string(path)?, "out_path") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe { text_entry(out_path, "out_path", || Ok(handles::database(db)?.path()?)) }
 }
 
 /// The database's schema in its JSON form, in `*out_json` (free with `syncline_string_free`).
@@ -113,12 +120,12 @@ pub unsafe extern "C" fn syncline_database_schema_json(
     db: *mut SynclineDatabase,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let text = handles::database(db)?.schema_json()?;
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, handles::new_string(text)?, "out_json") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_entry(out_json, "out_json", || {
+            Ok(handles::database(db)?.schema_json()?)
+        })
+    }
 }
 
 /// Reads inputs common to reads: the database, the class name, and the schema.
@@ -145,24 +152,15 @@ pub unsafe extern "C" fn syncline_database_get(
     pk_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let (core, class_name) = read_context(db, class_name)?;
-        // SAFETY: per this function's contract.
-        let pk_text = unsafe { str_arg(pk_json, "pk_json") }?;
-        let pk = json::primary_key(
-            core.schema(),
-            &class_name,
-            &json::parse(pk_text, "pk_json")?,
-        )?;
-        let found = core.read(|txn| txn.get(&class_name, &pk))?;
-        let out = match found {
-            Some(object) => handles::new_string(object_text(core.schema(), &object))?,
-            None => std::ptr::null_mut(),
-        };
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, out, "out_json") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_entry(out_json, "out_json", || {
+            let (core, class_name) = read_context(db, class_name)?;
+            let pk = json::primary_key_arg(core.schema(), &class_name, pk_json)?;
+            let found = core.read(|txn| txn.get(&class_name, &pk))?;
+            object_or_null(core.schema(), found.as_ref())
+        })
+    }
 }
 
 /// The objects of `class_name` with the primary keys in `pks_json` (a JSON array), read in one
@@ -177,26 +175,25 @@ pub unsafe extern "C" fn syncline_database_get_many(
     pks_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let (core, class_name) = read_context(db, class_name)?;
-        // SAFETY: per this function's contract.
-        let pks_text = unsafe { str_arg(pks_json, "pks_json") }?;
-        let pks = json::primary_keys(core.schema(), &class_name, pks_text)?;
-        let found = core.read(|txn| {
-            pks.iter()
-                .map(|pk| {
-                    Ok(match txn.get(&class_name, pk)? {
-                        Some(object) => json::object_json(core.schema(), &object),
-                        None => Json::Null,
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_entry(out_json, "out_json", || {
+            let (core, class_name) = read_context(db, class_name)?;
+            let pks_text = str_arg(pks_json, "pks_json")?;
+            let pks = json::primary_keys(core.schema(), &class_name, pks_text)?;
+            let found = core.read(|txn| {
+                pks.iter()
+                    .map(|pk| {
+                        Ok(match txn.get(&class_name, pk)? {
+                            Some(object) => json::object_json(core.schema(), &object),
+                            None => Json::Null,
+                        })
                     })
-                })
-                .collect::<syncline_core::Result<Vec<_>>>()
-        })?;
-        let text = Json::Array(found).to_string();
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, handles::new_string(text)?, "out_json") }
-    })
+                    .collect::<syncline_core::Result<Vec<_>>>()
+            })?;
+            Ok(Json::Array(found).to_string())
+        })
+    }
 }
 
 /// Every object of `class_name` in insertion order, as a JSON array of their fields.
@@ -209,20 +206,14 @@ pub unsafe extern "C" fn syncline_database_objects(
     class_name: *const c_char,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let (core, class_name) = read_context(db, class_name)?;
-        let objects = core.read(|txn| txn.objects(&class_name))?;
-        let text = Json::Array(
-            objects
-                .iter()
-                .map(|o| json::object_json(core.schema(), o))
-                .collect(),
-        )
-        .to_string();
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, handles::new_string(text)?, "out_json") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_entry(out_json, "out_json", || {
+            let (core, class_name) = read_context(db, class_name)?;
+            let objects = core.read(|txn| txn.objects(&class_name))?;
+            Ok(json::objects_text(core.schema(), &objects))
+        })
+    }
 }
 
 /// Starts a write transaction (waits while another thread holds one). `*out_txn` is freed
@@ -235,12 +226,14 @@ pub unsafe extern "C" fn syncline_database_begin_write(
     db: *mut SynclineDatabase,
     out_txn: *mut *mut SynclineTransaction,
 ) -> c_int {
-    entry(|| {
-        check_out(out_txn, "out_txn")?;
-        let txn = handles::database(db)?.begin_write()?;
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_txn, handles::new_transaction(txn), "out_txn") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_entry(out_txn, "out_txn", || {
+            Ok(handles::new_transaction(
+                handles::database(db)?.begin_write()?,
+            ))
+        })
+    }
 }
 
 /// Runs `callback(txn, user_data)` in a write transaction: committed when it returns 0,
@@ -255,8 +248,7 @@ pub unsafe extern "C" fn syncline_database_write(
     user_data: *mut c_void,
 ) -> c_int {
     entry(|| {
-        let callback =
-            callback.ok_or_else(|| Failure::invalid_argument("argument `callback` is NULL"))?;
+        let callback = callback.ok_or_else(|| null_argument("callback"))?;
         let txn: Arc<WriteTransaction> = handles::database(db)?.begin_write()?;
         let handle = handles::new_transaction(txn.clone());
         // SAFETY: the caller guarantees `callback` is a valid function taking these arguments.

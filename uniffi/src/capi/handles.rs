@@ -64,17 +64,56 @@ pub(crate) fn new_transaction(txn: Arc<WriteTransaction>) -> *mut SynclineTransa
     register(|| SynclineTransaction { _key: 0 }, Entry::Transaction(txn))
 }
 
+/// The object behind a handle, if `pick` finds its entry of the right kind.
+fn lookup<H, T>(
+    handle: *const H,
+    kind: &str,
+    pick: impl FnOnce(&Entry) -> Option<T>,
+) -> CResult<T> {
+    let address = handle as usize;
+    with_registry(|map| map.get(&address).and_then(pick)).ok_or_else(|| invalid(kind, address))
+}
+
+/// Unregisters an address whose entry `pick` accepts; an entry of another kind stays.
+fn unregister<T>(
+    address: usize,
+    kind: &str,
+    pick: impl FnOnce(Entry) -> Result<T, Entry>,
+) -> CResult<T> {
+    with_registry(|map| match map.remove(&address) {
+        Some(entry) => pick(entry).map_err(|other| {
+            map.insert(address, other);
+            invalid(kind, address)
+        }),
+        None => Err(invalid(kind, address)),
+    })
+}
+
+/// Removes a handle made by `register`; the object goes when its last user lets go of it.
+fn free_handle<H, T>(
+    handle: *mut H,
+    kind: &str,
+    pick: impl FnOnce(Entry) -> Result<T, Entry>,
+) -> CResult<T> {
+    let object = unregister(handle as usize, kind, pick)?;
+    // SAFETY: every entry of this kind was registered by `register` with an `H` from
+    // `Box::into_raw`, and it has just been removed from the registry, so it is freed exactly
+    // once.
+    drop(unsafe { Box::from_raw(handle) });
+    Ok(object)
+}
+
 pub(crate) fn database(handle: *const SynclineDatabase) -> CResult<Arc<Database>> {
-    with_registry(|map| match map.get(&(handle as usize)) {
-        Some(Entry::Database(db)) => Ok(db.clone()),
-        _ => Err(invalid("database", handle as usize)),
+    lookup(handle, "database", |entry| match entry {
+        Entry::Database(db) => Some(db.clone()),
+        _ => None,
     })
 }
 
 pub(crate) fn transaction(handle: *const SynclineTransaction) -> CResult<Arc<WriteTransaction>> {
-    with_registry(|map| match map.get(&(handle as usize)) {
-        Some(Entry::Transaction(txn)) => Ok(txn.clone()),
-        _ => Err(invalid("transaction", handle as usize)),
+    lookup(handle, "transaction", |entry| match entry {
+        Entry::Transaction(txn) => Some(txn.clone()),
+        _ => None,
     })
 }
 
@@ -90,33 +129,18 @@ fn invalid(kind: &str, address: usize) -> Failure {
 
 /// Removes a handle; the object goes when its last user lets go of it.
 pub(crate) fn free_database(handle: *mut SynclineDatabase) -> CResult<Arc<Database>> {
-    let db = with_registry(|map| match map.remove(&(handle as usize)) {
-        Some(Entry::Database(db)) => Ok(db),
-        Some(other) => {
-            map.insert(handle as usize, other);
-            Err(invalid("database", handle as usize))
-        }
-        None => Err(invalid("database", handle as usize)),
-    })?;
-    // SAFETY: the address was registered by `register`, from `Box::into_raw`, and has just
-    // been removed from the registry, so it is freed exactly once.
-    drop(unsafe { Box::from_raw(handle) });
-    Ok(db)
+    free_handle(handle, "database", |entry| match entry {
+        Entry::Database(db) => Ok(db),
+        other => Err(other),
+    })
 }
 
 /// Removes a transaction handle; an open transaction rolls back when it goes.
 pub(crate) fn free_transaction(handle: *mut SynclineTransaction) -> CResult<Arc<WriteTransaction>> {
-    let txn = with_registry(|map| match map.remove(&(handle as usize)) {
-        Some(Entry::Transaction(txn)) => Ok(txn),
-        Some(other) => {
-            map.insert(handle as usize, other);
-            Err(invalid("transaction", handle as usize))
-        }
-        None => Err(invalid("transaction", handle as usize)),
-    })?;
-    // SAFETY: as in `free_database`.
-    drop(unsafe { Box::from_raw(handle) });
-    Ok(txn)
+    free_handle(handle, "transaction", |entry| match entry {
+        Entry::Transaction(txn) => Ok(txn),
+        other => Err(other),
+    })
 }
 
 /// A string for C, registered so that `syncline_string_free` can tell a double free.
@@ -129,13 +153,9 @@ pub(crate) fn new_string(text: String) -> CResult<*mut c_char> {
 }
 
 pub(crate) fn free_string(ptr: *mut c_char) -> CResult {
-    with_registry(|map| match map.remove(&(ptr as usize)) {
-        Some(Entry::String) => Ok(()),
-        Some(other) => {
-            map.insert(ptr as usize, other);
-            Err(invalid("string", ptr as usize))
-        }
-        None => Err(invalid("string", ptr as usize)),
+    unregister(ptr as usize, "string", |entry| match entry {
+        Entry::String => Ok(()),
+        other => Err(other),
     })?;
     // SAFETY: registered by `new_string` from `CString::into_raw` and just unregistered.
     drop(unsafe { CString::from_raw(ptr) });
@@ -153,25 +173,18 @@ pub(crate) fn new_observer(observer: Arc<ObserverHandle>) -> *mut SynclineObserv
 }
 
 pub(crate) fn observer(handle: *const SynclineObserver) -> CResult<Arc<ObserverHandle>> {
-    with_registry(|map| match map.get(&(handle as usize)) {
-        Some(Entry::Observer(observer)) => Ok(observer.clone()),
-        _ => Err(invalid("observer", handle as usize)),
+    lookup(handle, "observer", |entry| match entry {
+        Entry::Observer(observer) => Some(observer.clone()),
+        _ => None,
     })
 }
 
 /// Removes an observer handle; the observation stops when it goes.
 pub(crate) fn free_observer(handle: *mut SynclineObserver) -> CResult<Arc<ObserverHandle>> {
-    let observer = with_registry(|map| match map.remove(&(handle as usize)) {
-        Some(Entry::Observer(observer)) => Ok(observer),
-        Some(other) => {
-            map.insert(handle as usize, other);
-            Err(invalid("observer", handle as usize))
-        }
-        None => Err(invalid("observer", handle as usize)),
-    })?;
-    // SAFETY: as in `free_database`.
-    drop(unsafe { Box::from_raw(handle) });
-    Ok(observer)
+    free_handle(handle, "observer", |entry| match entry {
+        Entry::Observer(observer) => Ok(observer),
+        other => Err(other),
+    })
 }
 
 pub(crate) fn new_migration(migration: Arc<Migration>) -> *mut SynclineMigration {
@@ -182,23 +195,16 @@ pub(crate) fn new_migration(migration: Arc<Migration>) -> *mut SynclineMigration
 }
 
 pub(crate) fn migration(handle: *const SynclineMigration) -> CResult<Arc<Migration>> {
-    with_registry(|map| match map.get(&(handle as usize)) {
-        Some(Entry::Migration(migration)) => Ok(migration.clone()),
-        _ => Err(invalid("migration", handle as usize)),
+    lookup(handle, "migration", |entry| match entry {
+        Entry::Migration(migration) => Some(migration.clone()),
+        _ => None,
     })
 }
 
 /// Removes a migration handle (when its callback has returned).
 pub(crate) fn free_migration(handle: *mut SynclineMigration) -> CResult<Arc<Migration>> {
-    let migration = with_registry(|map| match map.remove(&(handle as usize)) {
-        Some(Entry::Migration(migration)) => Ok(migration),
-        Some(other) => {
-            map.insert(handle as usize, other);
-            Err(invalid("migration", handle as usize))
-        }
-        None => Err(invalid("migration", handle as usize)),
-    })?;
-    // SAFETY: as in `free_database`.
-    drop(unsafe { Box::from_raw(handle) });
-    Ok(migration)
+    free_handle(handle, "migration", |entry| match entry {
+        Entry::Migration(migration) => Ok(migration),
+        other => Err(other),
+    })
 }

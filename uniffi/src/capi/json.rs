@@ -1,12 +1,14 @@
 //! Extended JSON text in and out of the C ABI, read with the schema's types.
 
+use std::ffi::c_char;
+
 use serde_json::Value as Json;
 use syncline_core::value::{document_from_extended_json, ValueHint};
 use syncline_core::{
     Collection, Document, PathElement, PrimaryKey, Property, PropertyType, Schema, Value,
 };
 
-use super::{CResult, Failure};
+use super::{str_arg, CResult, Failure};
 
 pub(crate) fn parse(text: &str, what: &str) -> CResult<Json> {
     serde_json::from_str(text)
@@ -54,6 +56,29 @@ pub(crate) fn primary_key(schema: &Schema, class_name: &str, json: &Json) -> CRe
     Ok(PrimaryKey::try_from(value)?)
 }
 
+/// A primary key of `class_name` from the Extended JSON text of the argument `pk_json`.
+pub(crate) fn parse_primary_key(
+    schema: &Schema,
+    class_name: &str,
+    text: &str,
+) -> CResult<PrimaryKey> {
+    primary_key(schema, class_name, &parse(text, "pk_json")?)
+}
+
+/// A primary key of `class_name` from the argument `pk_json`.
+///
+/// # Safety
+/// `pk_json` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn primary_key_arg(
+    schema: &Schema,
+    class_name: &str,
+    pk_json: *const c_char,
+) -> CResult<PrimaryKey> {
+    // SAFETY: per this function's contract.
+    let text = unsafe { str_arg(pk_json, "pk_json") }?;
+    parse_primary_key(schema, class_name, text)
+}
+
 /// A JSON array of primary keys.
 pub(crate) fn primary_keys(
     schema: &Schema,
@@ -89,6 +114,11 @@ pub(crate) fn object_json(schema: &Schema, object: &syncline_core::Object) -> Js
         );
     }
     json
+}
+
+/// Objects as the text of a JSON array of their fields (see [`object_json`]).
+pub(crate) fn objects_text(schema: &Schema, objects: &[syncline_core::Object]) -> String {
+    Json::Array(objects.iter().map(|o| object_json(schema, o)).collect()).to_string()
 }
 
 /// A primary key as Extended JSON text.

@@ -2,15 +2,14 @@
 //! and what the callback can read (the old version, schema and objects).
 
 use std::ffi::{c_char, c_int, c_void};
+use std::sync::Arc;
 
-use serde_json::Value as Json;
-use syncline_core::{Config, Schema};
+use syncline_core::Config;
 
+use super::database::open_with;
 use super::handles::{self, SynclineDatabase, SynclineMigration, SynclineTransaction};
-use super::{check_out, entry, json, str_arg, write_out};
-use crate::database::Database;
-use crate::error::SynclineError;
-use crate::migration::core_callback;
+use super::{check_out, entry, json, out_entry, str_arg, text_entry};
+use crate::migration::{core_callback, Migration};
 
 /// A migration callback: moves the data of `migration`'s old schema into the new one through
 /// `txn` (with the `syncline_transaction_*` functions) and returns 0; anything else rolls the
@@ -39,6 +38,34 @@ unsafe impl Send for UserData {}
 // SAFETY: as above; the pointer is only passed back to the caller's own callback.
 unsafe impl Sync for UserData {}
 
+/// Calls the application's migration callback with handles valid for the call only.
+///
+/// # Safety
+/// `callback` is a valid function taking these arguments.
+unsafe fn run_callback(
+    callback: unsafe extern "C" fn(
+        *mut SynclineMigration,
+        *mut SynclineTransaction,
+        *mut c_void,
+    ) -> c_int,
+    user_data: *mut c_void,
+    migration: Arc<Migration>,
+) -> syncline_core::Result<()> {
+    let txn = handles::new_transaction(migration.transaction());
+    let handle = handles::new_migration(migration);
+    // SAFETY: per this function's contract.
+    let status = unsafe { callback(handle, txn, user_data) };
+    let _ = handles::free_migration(handle);
+    let _ = handles::free_transaction(txn);
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(syncline_core::Error::callback(format!(
+            "the migration callback returned {status}; the file was left as it was"
+        )))
+    }
+}
+
 /// Opens (or creates) the database file at `path` with a schema in its JSON form at
 /// `schema_version`. When the file has a lower version, `callback(migration, txn, user_data)`
 /// (if not NULL) runs inside the upgrading write transaction. Non-additive changes need both a
@@ -62,33 +89,18 @@ pub unsafe extern "C" fn syncline_database_open_with_migration(
         check_out(out_db, "out_db")?;
         // SAFETY: per this function's contract.
         let path = unsafe { str_arg(path, "path") }?;
-        // SAFETY: per this function's contract.
-        let schema_json = unsafe { str_arg(schema_json, "schema_json") }?;
-        let schema = Schema::from_json_str(schema_json).map_err(SynclineError::from)?;
-        let mut config = Config::new(schema.clone()).with_schema_version(schema_version);
-        if let Some(callback) = callback {
-            let user_data = UserData(user_data);
-            config = config.with_migration(core_callback(schema, move |migration| {
-                let txn = handles::new_transaction(migration.transaction());
-                let handle = handles::new_migration(migration);
-                // SAFETY: the caller guarantees `callback` is a valid function taking these
-                // arguments; `user_data` is theirs.
-                let status = unsafe { callback(handle, txn, user_data.get()) };
-                // The handles were valid for the call only.
-                let _ = handles::free_migration(handle);
-                let _ = handles::free_transaction(txn);
-                if status == 0 {
-                    Ok(())
-                } else {
-                    Err(syncline_core::Error::callback(format!(
-                        "the migration callback returned {status}; the file was left as it was"
-                    )))
-                }
-            }));
-        }
-        let db = Database::from_core(syncline_core::Database::open(path, config)?);
-        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
-        unsafe { write_out(out_db, handles::new_database(db), "out_db") }
+        open_with(schema_json, out_db, |schema| {
+            let mut config = Config::new(schema.clone()).with_schema_version(schema_version);
+            if let Some(callback) = callback {
+                let user_data = UserData(user_data);
+                config = config.with_migration(core_callback(schema, move |migration| {
+                    // SAFETY: the caller guarantees `callback` is a valid function taking these
+                    // arguments; `user_data` is theirs.
+                    unsafe { run_callback(callback, user_data.get(), migration) }
+                }));
+            }
+            syncline_core::Database::open(path, config)
+        })
     })
 }
 
@@ -101,12 +113,12 @@ pub unsafe extern "C" fn syncline_migration_old_schema_version(
     migration: *mut SynclineMigration,
     out_version: *mut u64,
 ) -> c_int {
-    entry(|| {
-        check_out(out_version, "out_version")?;
-        let version = handles::migration(migration)?.old_schema_version()?;
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_version, version, "out_version") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_entry(out_version, "out_version", || {
+            Ok(handles::migration(migration)?.old_schema_version()?)
+        })
+    }
 }
 
 /// The schema the file had, in its JSON form, in `*out_json` (free with
@@ -119,12 +131,12 @@ pub unsafe extern "C" fn syncline_migration_old_schema_json(
     migration: *mut SynclineMigration,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let text = handles::migration(migration)?.old_schema_json()?;
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, handles::new_string(text)?, "out_json") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_entry(out_json, "out_json", || {
+            Ok(handles::migration(migration)?.old_schema_json()?)
+        })
+    }
 }
 
 /// Every object of `class_name` as it was under the old schema, in insertion order, as a JSON
@@ -138,21 +150,13 @@ pub unsafe extern "C" fn syncline_migration_old_objects(
     class_name: *const c_char,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let migration = handles::migration(migration)?;
-        // SAFETY: per this function's contract.
-        let class_name = unsafe { str_arg(class_name, "class_name") }?;
-        let objects = migration.old_core_objects(class_name)?;
-        let old_schema = migration.old_core_schema()?;
-        let text = Json::Array(
-            objects
-                .iter()
-                .map(|o| json::object_json(&old_schema, o))
-                .collect(),
-        )
-        .to_string();
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, handles::new_string(text)?, "out_json") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_entry(out_json, "out_json", || {
+            let migration = handles::migration(migration)?;
+            let class_name = str_arg(class_name, "class_name")?;
+            let objects = migration.old_core_objects(class_name)?;
+            Ok(json::objects_text(&migration.old_core_schema()?, &objects))
+        })
+    }
 }

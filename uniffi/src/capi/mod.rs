@@ -161,9 +161,7 @@ pub(crate) fn entry(f: impl FnOnce() -> CResult) -> c_int {
 /// `ptr` is NULL or points to a NUL-terminated string that outlives the call.
 pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, name: &str) -> CResult<&'a str> {
     if ptr.is_null() {
-        return Err(Failure::invalid_argument(format!(
-            "argument `{name}` is NULL"
-        )));
+        return Err(null_argument(name));
     }
     // SAFETY: non-NULL and NUL-terminated per this function's contract.
     let text = unsafe { CStr::from_ptr(ptr) };
@@ -180,11 +178,7 @@ pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, name: &str) -> CResult<&'a 
 /// # Safety
 /// `out` is NULL or valid for writing one `T`.
 pub(crate) unsafe fn write_out<T>(out: *mut T, value: T, name: &str) -> CResult {
-    if out.is_null() {
-        return Err(Failure::invalid_argument(format!(
-            "argument `{name}` is NULL"
-        )));
-    }
+    check_out(out, name)?;
     // SAFETY: non-NULL and writable per this function's contract.
     unsafe { out.write(value) };
     Ok(())
@@ -193,11 +187,57 @@ pub(crate) unsafe fn write_out<T>(out: *mut T, value: T, name: &str) -> CResult 
 /// Checks an out-pointer before any work is done, so that a NULL one changes nothing.
 pub(crate) fn check_out<T>(out: *mut T, name: &str) -> CResult {
     if out.is_null() {
-        return Err(Failure::invalid_argument(format!(
-            "argument `{name}` is NULL"
-        )));
+        return Err(null_argument(name));
     }
     Ok(())
+}
+
+/// The failure for a NULL argument (`name` is the parameter's name).
+pub(crate) fn null_argument(name: &str) -> Failure {
+    Failure::invalid_argument(format!("argument `{name}` is NULL"))
+}
+
+/// Runs an entry point whose result goes to `*out`: checks `out` before any work, then stores
+/// what `f` returns.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one `T`.
+pub(crate) unsafe fn out_entry<T>(
+    out: *mut T,
+    name: &str,
+    f: impl FnOnce() -> CResult<T>,
+) -> c_int {
+    entry(|| {
+        check_out(out, name)?;
+        let value = f()?;
+        // SAFETY: checked non-NULL; writable per this function's contract.
+        unsafe { write_out(out, value, name) }
+    })
+}
+
+/// Runs an entry point whose result is text for `*out` (free with `syncline_string_free`).
+///
+/// # Safety
+/// `out` is NULL or writable.
+pub(crate) unsafe fn text_entry(
+    out: *mut *mut c_char,
+    name: &str,
+    f: impl FnOnce() -> CResult<String>,
+) -> c_int {
+    // SAFETY: per this function's contract.
+    unsafe { out_entry(out, name, || handles::new_string(f()?)) }
+}
+
+/// Stores `value` through an out-pointer the caller may leave NULL (result not wanted).
+///
+/// # Safety
+/// `out` is NULL or valid for writing one `T`.
+pub(crate) unsafe fn write_optional_out<T>(out: *mut T, value: T, name: &str) -> CResult {
+    if out.is_null() {
+        return Ok(());
+    }
+    // SAFETY: non-NULL and writable per this function's contract.
+    unsafe { write_out(out, value, name) }
 }
 
 /// This thread's message for its last failed call, or NULL if none failed yet. The text is

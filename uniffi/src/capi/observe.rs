@@ -8,7 +8,9 @@ use syncline_core::value::document_to_extended_json;
 use syncline_core::{PrimaryKey, Value};
 
 use super::handles::{self, SynclineDatabase, SynclineObserver};
-use super::{check_out, entry, json as ejson, str_arg, write_out, CResult, Failure};
+use super::{
+    entry, json as ejson, null_argument, out_entry, str_arg, text_entry, CResult, Failure,
+};
 use crate::observe::ObserverHandle;
 
 /// A change callback: receives one event as a JSON object (valid during the call only) and
@@ -103,6 +105,36 @@ unsafe fn query_args(args_json: *const c_char) -> CResult<Vec<Value>> {
         .collect()
 }
 
+/// What a query names: the open database, the class, the query text and its arguments.
+struct QueryInput<'a> {
+    core: syncline_core::Database,
+    class_name: &'a str,
+    rql: &'a str,
+    args: Vec<Value>,
+}
+
+/// Reads the arguments of a query (`syncline_database_query` and its kin).
+///
+/// # Safety
+/// Strings are NULL or NUL-terminated and outlive the call.
+unsafe fn query_input<'a>(
+    db: *mut SynclineDatabase,
+    class_name: *const c_char,
+    rql: *const c_char,
+    args_json: *const c_char,
+) -> CResult<QueryInput<'a>> {
+    let core = handles::database(db)?.core()?;
+    // SAFETY: per this function's contract.
+    unsafe {
+        Ok(QueryInput {
+            core,
+            class_name: str_arg(class_name, "class_name")?,
+            rql: str_arg(rql, "rql")?,
+            args: query_args(args_json)?,
+        })
+    }
+}
+
 /// The objects of `class_name` matching the Realm Query Language text `rql` (which may end in
 /// `SORT(…)`, `DISTINCT(…)`, `LIMIT(…)`), with `$0…$n` taken from `args_json` (a JSON array,
 /// or NULL for none): `*out_json` is a JSON array of the objects' fields.
@@ -117,28 +149,23 @@ pub unsafe extern "C" fn syncline_database_query(
     args_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let core = handles::database(db)?.core()?;
-        // SAFETY: per this function's contract.
-        let (class_name, rql) =
-            unsafe { (str_arg(class_name, "class_name")?, str_arg(rql, "rql")?) };
-        // SAFETY: per this function's contract.
-        let args = unsafe { query_args(args_json) }?;
-        let objects = core.read(|txn| {
-            let results = txn.query(class_name, rql, &args)?;
-            let mut out = Vec::with_capacity(results.len());
-            for pk in &results.keys {
-                if let Some(object) = txn.get(class_name, pk)? {
-                    out.push(ejson::object_json(core.schema(), &object));
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_entry(out_json, "out_json", || {
+            let q = query_input(db, class_name, rql, args_json)?;
+            let objects = q.core.read(|txn| {
+                let results = txn.query(q.class_name, q.rql, &q.args)?;
+                let mut out = Vec::with_capacity(results.len());
+                for pk in &results.keys {
+                    if let Some(object) = txn.get(q.class_name, pk)? {
+                        out.push(object);
+                    }
                 }
-            }
-            Ok::<_, syncline_core::Error>(out)
-        })?;
-        let text = handles::new_string(Json::Array(objects).to_string())?;
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, text, "out_json") }
-    })
+                Ok::<_, syncline_core::Error>(out)
+            })?;
+            Ok(ejson::objects_text(q.core.schema(), &objects))
+        })
+    }
 }
 
 /// How many objects of `class_name` match `rql` with `args_json` (as in
@@ -154,23 +181,18 @@ pub unsafe extern "C" fn syncline_database_count(
     args_json: *const c_char,
     out_count: *mut u64,
 ) -> c_int {
-    entry(|| {
-        check_out(out_count, "out_count")?;
-        let core = handles::database(db)?.core()?;
-        // SAFETY: per this function's contract.
-        let (class_name, rql) =
-            unsafe { (str_arg(class_name, "class_name")?, str_arg(rql, "rql")?) };
-        // SAFETY: per this function's contract.
-        let args = unsafe { query_args(args_json) }?;
-        let count = core.read(|txn| txn.count(class_name, rql, &args))?;
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_count, count as u64, "out_count") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_entry(out_count, "out_count", || {
+            let q = query_input(db, class_name, rql, args_json)?;
+            let count = q.core.read(|txn| txn.count(q.class_name, q.rql, &q.args))?;
+            Ok(count as u64)
+        })
+    }
 }
 
 fn callback_of(callback: SynclineChangeCallback, user_data: *mut c_void) -> CResult<CCallback> {
-    let callback =
-        callback.ok_or_else(|| Failure::invalid_argument("argument `callback` is NULL"))?;
+    let callback = callback.ok_or_else(|| null_argument("callback"))?;
     Ok(CCallback {
         callback,
         user_data,
@@ -194,20 +216,17 @@ pub unsafe extern "C" fn syncline_database_observe_query(
     user_data: *mut c_void,
     out_observer: *mut *mut SynclineObserver,
 ) -> c_int {
-    entry(|| {
-        check_out(out_observer, "out_observer")?;
-        let core = handles::database(db)?.core()?;
-        // SAFETY: per this function's contract.
-        let (class_name, rql) =
-            unsafe { (str_arg(class_name, "class_name")?, str_arg(rql, "rql")?) };
-        // SAFETY: per this function's contract.
-        let args = unsafe { query_args(args_json) }?;
-        let target = callback_of(callback, user_data)?;
-        let handle = core.observe_query(class_name, rql, &args, move |e| target.deliver(e))?;
-        let observer = handles::new_observer(ObserverHandle::new(handle));
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_observer, observer, "out_observer") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_entry(out_observer, "out_observer", || {
+            let q = query_input(db, class_name, rql, args_json)?;
+            let target = callback_of(callback, user_data)?;
+            let handle = q
+                .core
+                .observe_query(q.class_name, q.rql, &q.args, move |e| target.deliver(e))?;
+            Ok(handles::new_observer(ObserverHandle::new(handle)))
+        })
+    }
 }
 
 /// Observes one object by primary key (Extended JSON): `callback` gets `object_initial` before
@@ -224,27 +243,17 @@ pub unsafe extern "C" fn syncline_database_observe_object(
     user_data: *mut c_void,
     out_observer: *mut *mut SynclineObserver,
 ) -> c_int {
-    entry(|| {
-        check_out(out_observer, "out_observer")?;
-        let core = handles::database(db)?.core()?;
-        // SAFETY: per this function's contract.
-        let (class_name, pk_text) = unsafe {
-            (
-                str_arg(class_name, "class_name")?,
-                str_arg(pk_json, "pk_json")?,
-            )
-        };
-        let pk = ejson::primary_key(
-            core.schema(),
-            class_name,
-            &ejson::parse(pk_text, "pk_json")?,
-        )?;
-        let target = callback_of(callback, user_data)?;
-        let handle = core.observe_object(class_name, &pk, move |e| target.deliver(e))?;
-        let observer = handles::new_observer(ObserverHandle::new(handle));
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_observer, observer, "out_observer") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_entry(out_observer, "out_observer", || {
+            let core = handles::database(db)?.core()?;
+            let class_name = str_arg(class_name, "class_name")?;
+            let pk = ejson::primary_key_arg(core.schema(), class_name, pk_json)?;
+            let target = callback_of(callback, user_data)?;
+            let handle = core.observe_object(class_name, &pk, move |e| target.deliver(e))?;
+            Ok(handles::new_observer(ObserverHandle::new(handle)))
+        })
+    }
 }
 
 /// Stops an observation: no callback starts after this returns. The handle must still be

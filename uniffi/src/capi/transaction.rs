@@ -3,9 +3,11 @@
 use std::ffi::{c_char, c_int};
 use std::sync::Arc;
 
-use super::database::object_text;
+use syncline_core::{self as core, Document, PrimaryKey};
+
+use super::database::object_or_null;
 use super::handles::{self, SynclineTransaction};
-use super::{check_out, entry, json, str_arg, write_out, CResult};
+use super::{entry, json, out_entry, str_arg, write_optional_out, write_out, CResult};
 use crate::transaction::WriteTransaction;
 
 /// The transaction and its class argument.
@@ -19,17 +21,32 @@ fn context(
     Ok((txn, class_name))
 }
 
-/// Writes an optional primary key result.
+/// Creates or upserts (`write`) one object from `object_json` and hands its primary key to
+/// `out_pk_json` when not NULL.
 ///
 /// # Safety
-/// `out` is NULL (result not wanted) or writable.
-unsafe fn pk_out(out: *mut *mut c_char, pk: syncline_core::PrimaryKey) -> CResult {
-    if out.is_null() {
-        return Ok(());
-    }
-    let text = handles::new_string(json::primary_key_text(pk))?;
-    // SAFETY: non-NULL and writable per this function's contract.
-    unsafe { write_out(out, text, "out_pk_json") }
+/// Strings are NULL or NUL-terminated; `out_pk_json` is NULL or writable.
+unsafe fn write_object(
+    txn: *mut SynclineTransaction,
+    class_name: *const c_char,
+    object_json: *const c_char,
+    out_pk_json: *mut *mut c_char,
+    write: fn(&mut core::WriteTransaction, &str, Document) -> core::Result<PrimaryKey>,
+) -> c_int {
+    entry(|| {
+        let (txn, class_name) = context(txn, class_name)?;
+        let schema = txn.schema();
+        // SAFETY: per this function's contract.
+        let text = unsafe { str_arg(object_json, "object_json") }?;
+        let doc = json::document(schema, &class_name, text)?;
+        let pk = txn.with(|t| Ok(write(t, &class_name, doc)?))?;
+        if out_pk_json.is_null() {
+            return Ok(());
+        }
+        let text = handles::new_string(json::primary_key_text(pk))?;
+        // SAFETY: non-NULL and writable per this function's contract.
+        unsafe { write_out(out_pk_json, text, "out_pk_json") }
+    })
 }
 
 /// Creates an object of `class_name` from `object_json` (a JSON object of its fields; the
@@ -45,16 +62,16 @@ pub unsafe extern "C" fn syncline_transaction_create(
     object_json: *const c_char,
     out_pk_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        let (txn, class_name) = context(txn, class_name)?;
-        let schema = txn.schema();
-        // SAFETY: per this function's contract.
-        let text = unsafe { str_arg(object_json, "object_json") }?;
-        let doc = json::document(schema, &class_name, text)?;
-        let pk = txn.with(|t| Ok(t.create(&class_name, doc)?))?;
-        // SAFETY: per this function's contract.
-        unsafe { pk_out(out_pk_json, pk) }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        write_object(
+            txn,
+            class_name,
+            object_json,
+            out_pk_json,
+            core::WriteTransaction::create,
+        )
+    }
 }
 
 /// Creates many objects of `class_name` from `objects_json` (a JSON array of objects) in one
@@ -82,11 +99,8 @@ pub unsafe extern "C" fn syncline_transaction_create_many(
             }
             Ok(())
         })?;
-        if out_count.is_null() {
-            return Ok(());
-        }
-        // SAFETY: non-NULL and writable per this function's contract.
-        unsafe { write_out(out_count, count, "out_count") }
+        // SAFETY: per this function's contract.
+        unsafe { write_optional_out(out_count, count, "out_count") }
     })
 }
 
@@ -102,16 +116,16 @@ pub unsafe extern "C" fn syncline_transaction_upsert(
     object_json: *const c_char,
     out_pk_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        let (txn, class_name) = context(txn, class_name)?;
-        let schema = txn.schema();
-        // SAFETY: per this function's contract.
-        let text = unsafe { str_arg(object_json, "object_json") }?;
-        let doc = json::document(schema, &class_name, text)?;
-        let pk = txn.with(|t| Ok(t.upsert(&class_name, doc)?))?;
-        // SAFETY: per this function's contract.
-        unsafe { pk_out(out_pk_json, pk) }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        write_object(
+            txn,
+            class_name,
+            object_json,
+            out_pk_json,
+            core::WriteTransaction::upsert,
+        )
+    }
 }
 
 /// Sets the fields in `fields_json` (a JSON object) on the existing object whose primary key
@@ -133,7 +147,7 @@ pub unsafe extern "C" fn syncline_transaction_update(
         let pk_text = unsafe { str_arg(pk_json, "pk_json") }?;
         // SAFETY: per this function's contract.
         let fields_text = unsafe { str_arg(fields_json, "fields_json") }?;
-        let pk = json::primary_key(schema, &class_name, &json::parse(pk_text, "pk_json")?)?;
+        let pk = json::parse_primary_key(schema, &class_name, pk_text)?;
         let doc = json::document(schema, &class_name, fields_text)?;
         txn.with(|t| Ok(t.update(&class_name, &pk, doc)?))?;
         Ok(())
@@ -164,7 +178,7 @@ pub unsafe extern "C" fn syncline_transaction_set(
         let path = unsafe { str_arg(path, "path") }?;
         // SAFETY: per this function's contract.
         let value_text = unsafe { str_arg(value_json, "value_json") }?;
-        let pk = json::primary_key(schema, &class_name, &json::parse(pk_text, "pk_json")?)?;
+        let pk = json::parse_primary_key(schema, &class_name, pk_text)?;
         let value = json::value_at_path(
             schema,
             &class_name,
@@ -190,16 +204,11 @@ pub unsafe extern "C" fn syncline_transaction_delete(
 ) -> c_int {
     entry(|| {
         let (txn, class_name) = context(txn, class_name)?;
-        let schema = txn.schema();
         // SAFETY: per this function's contract.
-        let pk_text = unsafe { str_arg(pk_json, "pk_json") }?;
-        let pk = json::primary_key(schema, &class_name, &json::parse(pk_text, "pk_json")?)?;
+        let pk = unsafe { json::primary_key_arg(txn.schema(), &class_name, pk_json) }?;
         let existed = txn.with(|t| Ok(t.delete(&class_name, &pk)?))?;
-        if out_deleted.is_null() {
-            return Ok(());
-        }
-        // SAFETY: non-NULL and writable per this function's contract.
-        unsafe { write_out(out_deleted, existed, "out_deleted") }
+        // SAFETY: per this function's contract.
+        unsafe { write_optional_out(out_deleted, existed, "out_deleted") }
     })
 }
 
@@ -215,21 +224,16 @@ pub unsafe extern "C" fn syncline_transaction_get(
     pk_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> c_int {
-    entry(|| {
-        check_out(out_json, "out_json")?;
-        let (txn, class_name) = context(txn, class_name)?;
-        let schema = txn.schema();
-        // SAFETY: per this function's contract.
-        let pk_text = unsafe { str_arg(pk_json, "pk_json") }?;
-        let pk = json::primary_key(schema, &class_name, &json::parse(pk_text, "pk_json")?)?;
-        let found = txn.with(|t| Ok(t.get(&class_name, &pk)?))?;
-        let out = match found {
-            Some(object) => handles::new_string(object_text(schema, &object))?,
-            None => std::ptr::null_mut(),
-        };
-        // SAFETY: checked non-NULL; writable per this function's contract.
-        unsafe { write_out(out_json, out, "out_json") }
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_entry(out_json, "out_json", || {
+            let (txn, class_name) = context(txn, class_name)?;
+            let schema = txn.schema();
+            let pk = json::primary_key_arg(schema, &class_name, pk_json)?;
+            let found = txn.with(|t| Ok(t.get(&class_name, &pk)?))?;
+            object_or_null(schema, found.as_ref())
+        })
+    }
 }
 
 /// Commits: the changes become durable and visible. The handle must still be freed.
