@@ -151,6 +151,29 @@ pub fn pk_display(pk: &PrimaryKey) -> String {
     }
 }
 
+/// An ordering key that puts a new element at position `index` of `entries` (sorted by key;
+/// `index` = length is after the last).
+fn key_at(entries: &[ListEntry], index: usize) -> Result<Vec<u8>> {
+    let before = index
+        .checked_sub(1)
+        .and_then(|i| entries.get(i))
+        .map(|e| e.pos.as_slice());
+    let after = entries.get(index).map(|e| e.pos.as_slice());
+    // Entries with equal keys (concurrent remote inserts) leave no room between them; put the
+    // new element just before the next distinct key instead.
+    let pos = if before.is_some() && before == after {
+        let next = entries
+            .iter()
+            .skip(index)
+            .map(|e| e.pos.as_slice())
+            .find(|p| Some(*p) != before);
+        order_key::between(before, next)?
+    } else {
+        order_key::between(before, after)?
+    };
+    Ok(pos)
+}
+
 fn mismatch(class: &ObjectSchema, prop: &Property, expected: &str, found: &Value) -> StorageError {
     StorageError::TypeMismatch {
         class: class.name.clone(),
@@ -635,15 +658,7 @@ impl<'a> Store<'a> {
                     if let Some(target) = element_step(Collection::List, "elements")? {
                         return Ok(target);
                     }
-                    let entries = self.list_entries(cls, prop, row)?;
-                    let entry = entries
-                        .get(*n)
-                        .ok_or_else(|| StorageError::IndexOutOfBounds {
-                            class: cls.name.clone(),
-                            property: prop.name.clone(),
-                            index: *n,
-                            len: entries.len(),
-                        })?;
+                    let (entry, _) = self.list_entry(cls, prop, row, *n)?;
                     i += 1;
                     match self.element_value(cls, prop, entry.row)?.0 {
                         Sql::Integer(child) => child,
@@ -1057,28 +1072,14 @@ impl<'a> Store<'a> {
                 len: entries.len(),
             });
         }
-        let before = index
-            .checked_sub(1)
-            .and_then(|i| entries.get(i))
-            .map(|e| e.pos.as_slice());
-        let after = entries.get(index).map(|e| e.pos.as_slice());
-        // Entries with equal keys (concurrent remote inserts) leave no room between them; put the
-        // new element just before the next distinct key instead.
-        let pos = if before.is_some() && before == after {
-            let next = entries[index..]
-                .iter()
-                .map(|e| e.pos.as_slice())
-                .find(|p| Some(*p) != before);
-            order_key::between(before, next)?
-        } else {
-            order_key::between(before, after)?
-        };
+        let pos = key_at(&entries, index)?;
         let id = ctx.next_element_id();
         self.insert_list_element(ctx, class, prop, owner, &pos, id, value)?;
         Ok((id, pos))
     }
 
-    fn list_entry(
+    /// The element at `index` of a list, and all its elements.
+    pub(crate) fn list_entry(
         &self,
         class: &ObjectSchema,
         prop: &Property,
@@ -1170,20 +1171,7 @@ impl<'a> Store<'a> {
             return Ok((entry.id, entry.pos));
         }
         entries.remove(from);
-        let before = to
-            .checked_sub(1)
-            .and_then(|i| entries.get(i))
-            .map(|e| e.pos.as_slice());
-        let after = entries.get(to).map(|e| e.pos.as_slice());
-        let pos = if before.is_some() && before == after {
-            let next = entries[to..]
-                .iter()
-                .map(|e| e.pos.as_slice())
-                .find(|p| Some(*p) != before);
-            order_key::between(before, next)?
-        } else {
-            order_key::between(before, after)?
-        };
+        let pos = key_at(&entries, to)?;
         self.conn
             .prepare_cached(&format!(
                 "UPDATE {} SET pos = ?1 WHERE _row = ?2",
