@@ -1534,15 +1534,7 @@ impl WriteTransaction {
                 PathElement::Key(k) if !is_last => out.push(PathSegment::Key(k.clone())),
                 PathElement::Index(n) if !is_last => {
                     let target = store.resolve(schema, row, &steps[..=i])?;
-                    let entries = store.list_entries(target.class, target.prop, target.row)?;
-                    let entry = entries
-                        .get(*n)
-                        .ok_or_else(|| StorageError::IndexOutOfBounds {
-                            class: target.class.name.clone(),
-                            property: target.prop.name.clone(),
-                            index: *n,
-                            len: entries.len(),
-                        })?;
+                    let (entry, _) = store.list_entry(target.class, target.prop, target.row, *n)?;
                     out.push(PathSegment::Element(entry.id));
                 }
                 other => last = Some(other.clone()),
@@ -1560,81 +1552,51 @@ impl WriteTransaction {
         path: &str,
         delta: i64,
     ) -> Result<i64> {
-        refuse_asymmetric(
-            &self.db.inner.catalog,
+        self.edit_at(
             class,
-            "its objects cannot be updated",
-        )?;
-        let steps = path::parse(class, path)?;
-        let cat = Arc::clone(&self.db.inner.catalog);
-        let store = Store {
-            conn: self.conn()?,
-            cat: &cat,
-        };
-        let (schema, row) = top_level(&store, class, pk)?;
-        let target = store.resolve(schema, row, &steps)?;
-        if target.element.is_some()
-            || target.prop.ty != PropertyType::Int
-            || target.prop.collection != Collection::Single
-        {
-            return Err(StorageError::UnsupportedOperation {
-                class: target.class.name.clone(),
-                property: target.prop.name.clone(),
-                operation: "add_integer",
-                reason: "the property is not a single int".into(),
-            }
-            .into());
-        }
-        let current = store.read_property(target.class, target.prop, target.row)?;
-        let Value::Int(n) = current else {
-            return Err(StorageError::UnsupportedOperation {
-                class: target.class.name.clone(),
-                property: target.prop.name.clone(),
-                operation: "add_integer",
-                reason: "the value is null".into(),
-            }
-            .into());
-        };
-        let new = n.wrapping_add(delta);
-        // An addition is not a write of the field: its clock stays that of the last set, so a
-        // concurrent remote set is judged against that set, and the addition counts on top
-        // (the sync merge rule; `sync_store` remembers the addition itself).
-        let written = store.field_clock(&target.class.name, target.row, &target.prop.name)?;
-        store.set_property(
-            &self.ctx,
-            target.class,
-            target.prop,
-            target.row,
-            &Value::Int(new),
-        )?;
-        store.record_field_clock(
-            &WriteCtx::new(written),
-            &target.class.name,
-            target.row,
-            &target.prop.name,
-        )?;
-        let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
-        self.record(
-            cat.class(class)?,
             pk,
-            sync_path,
-            Operation::AddInteger { delta },
-        );
-        self.note_modified(class, pk, &first_property(&steps));
-        Ok(new)
+            path,
+            EditTarget::Int,
+            "add_integer",
+            |store, ctx, t| {
+                let Value::Int(n) = store.read_property(t.class, t.prop, t.row)? else {
+                    return Err(StorageError::UnsupportedOperation {
+                        class: t.class.name.clone(),
+                        property: t.prop.name.clone(),
+                        operation: "add_integer",
+                        reason: "the value is null".into(),
+                    }
+                    .into());
+                };
+                let new = n.wrapping_add(delta);
+                // An addition is not a write of the field: its clock stays that of the last set, so
+                // a concurrent remote set is judged against that set, and the addition counts on top
+                // (the sync merge rule; `sync_store` remembers the addition itself).
+                let written = store.field_clock(&t.class.name, t.row, &t.prop.name)?;
+                store.set_property(ctx, t.class, t.prop, t.row, &Value::Int(new))?;
+                store.record_field_clock(
+                    &WriteCtx::new(written),
+                    &t.class.name,
+                    t.row,
+                    &t.prop.name,
+                )?;
+                Ok(PathEdit::changed(new, Operation::AddInteger { delta }))
+            },
+        )
     }
 
-    /// Runs one edit of the collection at `path` (of `kind`, or any collection for `None`):
-    /// every list, set and dictionary operation refuses asymmetric classes, resolves its path,
-    /// records its sync operation and notes the change the same way, so they share this.
-    fn edit_collection<T>(
+    /// Runs one edit of the property at `path`, which must be what `expected` says: the integer
+    /// addition and every list, set and dictionary operation refuse asymmetric classes, resolve
+    /// their path, record their sync operation and note the change the same way, so they share
+    /// this.
+    fn edit_at<T>(
         &mut self,
         class: &str,
         pk: &PrimaryKey,
         path: &str,
-        kind: Option<Collection>,
+        expected: EditTarget,
         operation: &'static str,
-        edit: impl FnOnce(&Store<'_>, &WriteCtx, &Target<'_>) -> Result<CollectionEdit<T>>,
+        edit: impl FnOnce(&Store<'_>, &WriteCtx, &Target<'_>) -> Result<PathEdit<T>>,
     ) -> Result<T> {
         refuse_asymmetric(
             &self.db.inner.catalog,
@@ -1649,24 +1611,17 @@ impl WriteTransaction {
         };
         let (schema, row) = top_level(&store, class, pk)?;
         let target = store.resolve(schema, row, &steps)?;
-        let wrong = match kind {
-            Some(kind) => target.prop.collection != kind,
-            None => target.prop.collection == Collection::Single,
-        };
-        if target.element.is_some() || wrong {
+        if let Some(reason) = expected.mismatch(&target) {
             return Err(StorageError::UnsupportedOperation {
                 class: target.class.name.clone(),
                 property: target.prop.name.clone(),
                 operation,
-                reason: format!(
-                    "the path does not lead to a {}",
-                    kind.and_then(Collection::name).unwrap_or("collection")
-                ),
+                reason,
             }
             .into());
         }
         let done = edit(&store, &self.ctx, &target)?;
-        // The sync path only walks the lists above the edited collection, which the edit leaves
+        // The sync path only walks the lists above the edited property, which the edit leaves
         // alone, so it reads the same after the edit as before.
         let (sync_path, _) = self.sync_path(&store, schema, row, &steps)?;
         if let Some(op) = done.operation {
@@ -1687,8 +1642,8 @@ impl WriteTransaction {
         index: usize,
         value: Value,
     ) -> Result<()> {
-        let list = Some(Collection::List);
-        self.edit_collection(class, pk, path, list, "list_insert", |store, ctx, t| {
+        let list = EditTarget::Collection(Collection::List);
+        self.edit_at(class, pk, path, list, "list_insert", |store, ctx, t| {
             let (element, position) =
                 store.list_insert(ctx, t.class, t.prop, t.row, index, &value)?;
             let op = Operation::ListInsert {
@@ -1696,7 +1651,7 @@ impl WriteTransaction {
                 position,
                 value,
             };
-            Ok(CollectionEdit::changed((), op))
+            Ok(PathEdit::changed((), op))
         })
     }
 
@@ -1728,13 +1683,10 @@ impl WriteTransaction {
         path: &str,
         index: usize,
     ) -> Result<()> {
-        let list = Some(Collection::List);
-        self.edit_collection(class, pk, path, list, "list_remove", |store, ctx, t| {
+        let list = EditTarget::Collection(Collection::List);
+        self.edit_at(class, pk, path, list, "list_remove", |store, ctx, t| {
             let element = store.list_remove(ctx, t.class, t.prop, t.row, index)?;
-            Ok(CollectionEdit::changed(
-                (),
-                Operation::ListErase { element },
-            ))
+            Ok(PathEdit::changed((), Operation::ListErase { element }))
         })
     }
 
@@ -1747,12 +1699,12 @@ impl WriteTransaction {
         from: usize,
         to: usize,
     ) -> Result<()> {
-        let list = Some(Collection::List);
-        self.edit_collection(class, pk, path, list, "list_move", |store, _, t| {
+        let list = EditTarget::Collection(Collection::List);
+        self.edit_at(class, pk, path, list, "list_move", |store, _, t| {
             // The move still runs when `from == to`: it checks the positions.
             let (element, position) = store.list_move(t.class, t.prop, t.row, from, to)?;
             let op = Operation::ListMove { element, position };
-            Ok(CollectionEdit::changed_if(from != to, (), op))
+            Ok(PathEdit::changed_if(from != to, (), op))
         })
     }
 
@@ -1764,11 +1716,11 @@ impl WriteTransaction {
         path: &str,
         value: Value,
     ) -> Result<bool> {
-        let set = Some(Collection::Set);
-        self.edit_collection(class, pk, path, set, "set_add", |store, ctx, t| {
+        let set = EditTarget::Collection(Collection::Set);
+        self.edit_at(class, pk, path, set, "set_add", |store, ctx, t| {
             let added = store.set_add(ctx, t.class, t.prop, t.row, &value)?;
             // Recorded even when already present: the other replicas may not have it.
-            Ok(CollectionEdit {
+            Ok(PathEdit {
                 answer: added,
                 operation: Some(Operation::SetAdd { value }),
                 modified: added,
@@ -1784,11 +1736,11 @@ impl WriteTransaction {
         path: &str,
         value: Value,
     ) -> Result<bool> {
-        let set = Some(Collection::Set);
-        self.edit_collection(class, pk, path, set, "set_remove", |store, _, t| {
+        let set = EditTarget::Collection(Collection::Set);
+        self.edit_at(class, pk, path, set, "set_remove", |store, _, t| {
             let removed = store.set_remove(t.class, t.prop, t.row, &value)?;
             // Recorded even when absent here: the other replicas may still have it.
-            Ok(CollectionEdit {
+            Ok(PathEdit {
                 answer: removed,
                 operation: Some(Operation::SetRemove { value }),
                 modified: removed,
@@ -1805,14 +1757,14 @@ impl WriteTransaction {
         key: &str,
         value: Value,
     ) -> Result<()> {
-        let dict = Some(Collection::Dictionary);
-        self.edit_collection(class, pk, path, dict, "dict_set", |store, ctx, t| {
+        let dict = EditTarget::Collection(Collection::Dictionary);
+        self.edit_at(class, pk, path, dict, "dict_set", |store, ctx, t| {
             store.dict_set(ctx, t.class, t.prop, t.row, key, &value)?;
             let op = Operation::DictionarySet {
                 key: key.to_owned(),
                 value,
             };
-            Ok(CollectionEdit::changed((), op))
+            Ok(PathEdit::changed((), op))
         })
     }
 
@@ -1824,22 +1776,29 @@ impl WriteTransaction {
         path: &str,
         key: &str,
     ) -> Result<bool> {
-        let dict = Some(Collection::Dictionary);
-        self.edit_collection(class, pk, path, dict, "dict_remove", |store, ctx, t| {
+        let dict = EditTarget::Collection(Collection::Dictionary);
+        self.edit_at(class, pk, path, dict, "dict_remove", |store, ctx, t| {
             let removed = store.dict_remove(ctx, t.class, t.prop, t.row, key)?;
             let op = Operation::DictionaryErase {
                 key: key.to_owned(),
             };
-            Ok(CollectionEdit::changed_if(removed, removed, op))
+            Ok(PathEdit::changed_if(removed, removed, op))
         })
     }
 
     /// Removes every element of the list, set or dictionary at `path`.
     pub fn clear(&mut self, class: &str, pk: &PrimaryKey, path: &str) -> Result<()> {
-        self.edit_collection(class, pk, path, None, "clear", |store, ctx, t| {
-            store.clear_collection(ctx, t.class, t.prop, t.row)?;
-            Ok(CollectionEdit::changed((), Operation::Clear))
-        })
+        self.edit_at(
+            class,
+            pk,
+            path,
+            EditTarget::AnyCollection,
+            "clear",
+            |store, ctx, t| {
+                store.clear_collection(ctx, t.class, t.prop, t.row)?;
+                Ok(PathEdit::changed((), Operation::Clear))
+            },
+        )
     }
 
     /// Deletes the object (its embedded objects go with it; links to it become null or are
@@ -1964,8 +1923,45 @@ impl WriteTransaction {
     }
 }
 
-/// What one collection edit did, for [`WriteTransaction::edit_collection`].
-struct CollectionEdit<T> {
+/// What the path of an edit must lead to, for [`WriteTransaction::edit_at`].
+#[derive(Debug, Clone, Copy)]
+enum EditTarget {
+    /// A whole list, set or dictionary of this kind.
+    Collection(Collection),
+    /// A whole list, set or dictionary.
+    AnyCollection,
+    /// A single `int` property.
+    Int,
+}
+
+impl EditTarget {
+    /// Why `target` is not what the edit needs, or `None` when it is.
+    fn mismatch(self, target: &Target<'_>) -> Option<String> {
+        let prop = target.prop;
+        let fits = target.element.is_none()
+            && match self {
+                EditTarget::Collection(kind) => prop.collection == kind,
+                EditTarget::AnyCollection => prop.collection != Collection::Single,
+                EditTarget::Int => {
+                    prop.ty == PropertyType::Int && prop.collection == Collection::Single
+                }
+            };
+        if fits {
+            return None;
+        }
+        Some(match self {
+            EditTarget::Collection(kind) => format!(
+                "the path does not lead to a {}",
+                kind.name().unwrap_or("collection")
+            ),
+            EditTarget::AnyCollection => "the path does not lead to a collection".into(),
+            EditTarget::Int => "the property is not a single int".into(),
+        })
+    }
+}
+
+/// What one edit did, for [`WriteTransaction::edit_at`].
+struct PathEdit<T> {
     /// What the public method returns.
     answer: T,
     /// What other replicas replay; `None` sends nothing.
@@ -1974,15 +1970,15 @@ struct CollectionEdit<T> {
     modified: bool,
 }
 
-impl<T> CollectionEdit<T> {
-    /// An edit that changed the collection and is sent as `operation`.
+impl<T> PathEdit<T> {
+    /// An edit that changed the property and is sent as `operation`.
     fn changed(answer: T, operation: Operation) -> Self {
         Self::changed_if(true, answer, operation)
     }
 
     /// An edit that, if `changed`, is sent as `operation` and heard by observers; else neither.
     fn changed_if(changed: bool, answer: T, operation: Operation) -> Self {
-        CollectionEdit {
+        PathEdit {
             answer,
             operation: changed.then_some(operation),
             modified: changed,
