@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::{
-    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, Element, Plan,
+    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
+    Element, ElementTypes, Language, Plan,
 };
-use super::{ClassPlan, Language};
 use crate::schema::{Collection, Property, PropertyType, SchemaError};
 
 const PRELUDE: &str = r#"
@@ -45,27 +45,37 @@ typedef const char *syncline_model_mixed;
 #endif
 "#;
 
-/// The C type of one element, and whether it can be NULL by itself (a pointer).
-fn element_type(element: Element<'_>) -> (String, bool) {
-    match element {
-        Element::Scalar(ty) => match ty {
-            PropertyType::Bool => ("bool".into(), false),
-            PropertyType::Int => ("int64_t".into(), false),
-            PropertyType::Float => ("float".into(), false),
-            PropertyType::Double => ("double".into(), false),
+/// C's spelling of the element types.
+const TYPES: ElementTypes = ElementTypes {
+    bool: "bool",
+    int: "int64_t",
+    float: "float",
+    double: "double",
+    string: "const char *",
+    binary: "syncline_model_bytes",
+    date: "syncline_model_timestamp",
+    object_id: "const char *",
+    uuid: "const char *",
+    decimal128: "const char *",
+    mixed: "syncline_model_mixed",
+    link: "syncline_model_link",
+    embedded: "struct %",
+};
+
+/// Whether an element's C type can be NULL by itself (a pointer).
+fn is_pointer(element: Element<'_>) -> bool {
+    matches!(
+        element,
+        Element::Scalar(
             PropertyType::String
-            | PropertyType::ObjectId
-            | PropertyType::Uuid
-            | PropertyType::Decimal128 => ("const char *".into(), true),
-            PropertyType::Binary => ("syncline_model_bytes".into(), false),
-            PropertyType::Date => ("syncline_model_timestamp".into(), false),
-            PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
-                ("syncline_model_mixed".into(), true)
-            }
-        },
-        Element::Link => ("syncline_model_link".into(), false),
-        Element::Embedded(name) => (format!("struct {name}"), false),
-    }
+                | PropertyType::ObjectId
+                | PropertyType::Uuid
+                | PropertyType::Decimal128
+                | PropertyType::Mixed
+                | PropertyType::Object
+                | PropertyType::LinkingObjects
+        )
+    )
 }
 
 pub(super) fn generate(plan: &Plan<'_>) -> Result<String, SchemaError> {
@@ -94,14 +104,10 @@ pub(super) fn generate(plan: &Plan<'_>) -> Result<String, SchemaError> {
 
 fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) -> Result<(), SchemaError> {
     let name = &class.type_name;
-    let kind = if class.class.embedded {
-        "An embedded object"
-    } else {
-        "An object"
-    };
     let _ = writeln!(
         out,
-        "/* {kind} of class {}. Strings are UTF-8 and borrowed. */",
+        "/* {} of class {}. Strings are UTF-8 and borrowed. */",
+        class.kind(),
         comment_safe(&class.class.name)
     );
     let _ = writeln!(
@@ -140,7 +146,8 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) -> Resul
 /// The member(s) holding property `p` under the name `ident`: (C declaration, member name).
 fn members(plan: &Plan<'_>, p: &Property, ident: &str) -> Vec<(String, String)> {
     let element = plan.element(p);
-    let (ty, is_pointer) = element_type(element);
+    let ty = TYPES.of(element);
+    let is_pointer = is_pointer(element);
     // `T *` for a value type, `const char *const *` for a pointer type.
     let pointer_to = |ty: &str| {
         if ty.ends_with('*') {

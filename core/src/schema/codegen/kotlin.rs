@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Element, Language, Plan,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -95,30 +95,45 @@ private fun synclineEncodeMixed(x: dev.syncline.Value): dev.syncline.Value = x
 private fun synclineEncodeLink(x: dev.syncline.Link): dev.syncline.Value = dev.syncline.Value.Link(x)
 "#;
 
-fn element_type(element: Element<'_>) -> (String, &'static str) {
-    match element {
-        Element::Scalar(ty) => {
-            let (t, suffix) = match ty {
-                PropertyType::Bool => ("Boolean", "Bool"),
-                PropertyType::Int => ("Long", "Int"),
-                PropertyType::Float => ("Float", "Float"),
-                PropertyType::Double => ("Double", "Double"),
-                PropertyType::String => ("String", "String"),
-                PropertyType::Binary => ("ByteArray", "Data"),
-                PropertyType::Date => ("dev.syncline.Timestamp", "Date"),
-                PropertyType::ObjectId => ("String", "ObjectId"),
-                PropertyType::Uuid => ("String", "Uuid"),
-                PropertyType::Decimal128 => ("String", "Decimal128"),
-                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
-                    (VALUE, "Mixed")
-                }
-            };
-            (t.to_owned(), suffix)
-        }
-        Element::Link => ("dev.syncline.Link".to_owned(), "Link"),
-        Element::Embedded(name) => (name.to_owned(), ""),
-    }
-}
+/// Kotlin's spelling of the field types.
+const TYPES: FieldTypes = FieldTypes {
+    elements: ElementTypes {
+        bool: "Boolean",
+        int: "Long",
+        float: "Float",
+        double: "Double",
+        string: "String",
+        binary: "ByteArray",
+        date: "dev.syncline.Timestamp",
+        object_id: "String",
+        uuid: "String",
+        decimal128: "String",
+        mixed: VALUE,
+        link: "dev.syncline.Link",
+        embedded: "%",
+    },
+    nullable: "%?",
+    nullable_element: "%?",
+    list: "List<%>",
+    set: "Set<%>",
+    dictionary: "Map<String, %>",
+};
+
+/// Kotlin's conversion helpers (in [`HELPERS`]).
+const CONVERSIONS: Conversions = Conversions {
+    language: Language::Kotlin,
+    snake_case: false,
+    decode: "::synclineDecode%",
+    decode_embedded: "{ v, at -> %.fromValue(v, at) }",
+    decode_nullable: "synclineNullable(%)",
+    encode: "synclineEncode%",
+    read_mixed: "fields[%] ?: dev.syncline.Value.Null",
+    read_required: "synclineRequired(%)",
+    read_optional: "synclineOptional(%)",
+    read_list: "synclineList(%)",
+    read_set: "synclineList(%).toSet()",
+    read_dictionary: "synclineDictionary(%)",
+};
 
 pub(super) fn generate(plan: &Plan<'_>) -> String {
     let mut out = header("//");
@@ -145,16 +160,7 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
 
 fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     let name = &class.type_name;
-    let kind = if class.class.embedded {
-        "An embedded object"
-    } else {
-        "An object"
-    };
-    let _ = writeln!(
-        out,
-        "/** {kind} of class `{}`. */",
-        comment_safe(&class.class.name)
-    );
+    let _ = writeln!(out, "/** {} */", class.summary());
     // A data class needs at least one property; an empty class compares equal to any other.
     let data = if class.fields.is_empty() { "" } else { "data " };
     let _ = writeln!(out, "public {data}class {name}(");
@@ -170,7 +176,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
             out,
             "    val {}: {}{},",
             field.ident,
-            field_type(plan, p),
+            TYPES.of(plan, p),
             default_value(p)
         );
     }
@@ -249,27 +255,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
         "        internal fun fromFields(fields: Map<String, {VALUE}>, path: String): {name} = {name}("
     );
     for field in &class.fields {
-        let p = field.property;
-        let key = string_literal(&p.name, Language::Kotlin);
-        let path = format!(
-            "path + {}",
-            string_literal(&format!(".{}", p.name), Language::Kotlin)
-        );
-        let decode = decoder(plan, p);
-        let call = match p.collection {
-            Collection::Single if p.ty == PropertyType::Mixed => {
-                format!("fields[{key}] ?: {VALUE}.Null")
-            }
-            Collection::Single if single_is_nullable(p) => {
-                format!("synclineOptional(fields, {key}, {path}, {decode})")
-            }
-            Collection::Single => format!("synclineRequired(fields, {key}, {path}, {decode})"),
-            Collection::List => format!("synclineList(fields, {key}, {path}, {decode})"),
-            Collection::Set => format!("synclineList(fields, {key}, {path}, {decode}).toSet()"),
-            Collection::Dictionary => {
-                format!("synclineDictionary(fields, {key}, {path}, {decode})")
-            }
-        };
+        let call = CONVERSIONS.read_field(plan, field.property);
         let _ = writeln!(out, "            {} = {call},", field.ident);
     }
     out.push_str("        )\n");
@@ -284,22 +270,6 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     out.push_str("    }\n}\n");
 }
 
-fn field_type(plan: &Plan<'_>, p: &Property) -> String {
-    let (element, _) = element_type(plan.element(p));
-    let element = if element_is_nullable(p) {
-        format!("{element}?")
-    } else {
-        element
-    };
-    match p.collection {
-        Collection::Single if single_is_nullable(p) => format!("{element}?"),
-        Collection::Single => element,
-        Collection::List => format!("List<{element}>"),
-        Collection::Set => format!("Set<{element}>"),
-        Collection::Dictionary => format!("Map<String, {element}>"),
-    }
-}
-
 fn default_value(p: &Property) -> String {
     match p.collection {
         Collection::Single if p.ty == PropertyType::Mixed => format!(" = {VALUE}.Null"),
@@ -311,22 +281,10 @@ fn default_value(p: &Property) -> String {
     }
 }
 
-fn decoder(plan: &Plan<'_>, p: &Property) -> String {
-    let base = match plan.element(p) {
-        Element::Embedded(name) => format!("{{ v, at -> {name}.fromValue(v, at) }}"),
-        other => format!("::synclineDecode{}", element_type(other).1),
-    };
-    if element_is_nullable(p) {
-        format!("synclineNullable({base})")
-    } else {
-        base
-    }
-}
-
 /// The expression encoding the (non-null) element `var`.
 fn encode(plan: &Plan<'_>, p: &Property, var: &str) -> String {
     match plan.element(p) {
         Element::Embedded(_) => format!("{var}.toValue()"),
-        other => format!("synclineEncode{}({var})", element_type(other).1),
+        other => format!("{}({var})", CONVERSIONS.encoder(other)),
     }
 }

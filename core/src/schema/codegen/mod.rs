@@ -220,6 +220,212 @@ impl<'a> Plan<'a> {
     }
 }
 
+impl ClassPlan<'_> {
+    /// How the generated type's doc comment names what it is.
+    fn kind(&self) -> &'static str {
+        if self.class.embedded {
+            "An embedded object"
+        } else {
+            "An object"
+        }
+    }
+
+    /// The first line of the generated type's doc comment: "An object of class `Name`.".
+    fn summary(&self) -> String {
+        format!(
+            "{} of class `{}`.",
+            self.kind(),
+            comment_safe(&self.class.name)
+        )
+    }
+}
+
+/// How a language spells the type of one element: a name per scalar type (`mixed` for the
+/// bindings' value type), the bindings' link type, and a pattern for an embedded class's
+/// generated type (`%` stands for the type name).
+struct ElementTypes {
+    bool: &'static str,
+    int: &'static str,
+    float: &'static str,
+    double: &'static str,
+    string: &'static str,
+    binary: &'static str,
+    date: &'static str,
+    object_id: &'static str,
+    uuid: &'static str,
+    decimal128: &'static str,
+    mixed: &'static str,
+    link: &'static str,
+    embedded: &'static str,
+}
+
+impl ElementTypes {
+    /// The type of one element.
+    fn of(&self, element: Element<'_>) -> String {
+        match element {
+            Element::Scalar(ty) => match ty {
+                PropertyType::Bool => self.bool,
+                PropertyType::Int => self.int,
+                PropertyType::Float => self.float,
+                PropertyType::Double => self.double,
+                PropertyType::String => self.string,
+                PropertyType::Binary => self.binary,
+                PropertyType::Date => self.date,
+                PropertyType::ObjectId => self.object_id,
+                PropertyType::Uuid => self.uuid,
+                PropertyType::Decimal128 => self.decimal128,
+                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
+                    self.mixed
+                }
+            }
+            .to_owned(),
+            Element::Link => self.link.to_owned(),
+            Element::Embedded(name) => fill(self.embedded, name),
+        }
+    }
+}
+
+/// How a language spells the type of a field: its element types, and patterns (`%` stands for
+/// the inner type) for a value that may be null, an element that may be null, and the
+/// collections.
+struct FieldTypes {
+    elements: ElementTypes,
+    nullable: &'static str,
+    nullable_element: &'static str,
+    list: &'static str,
+    set: &'static str,
+    dictionary: &'static str,
+}
+
+impl FieldTypes {
+    /// The type of the field holding property `p`.
+    fn of(&self, plan: &Plan<'_>, p: &Property) -> String {
+        let element = self.elements.of(plan.element(p));
+        let element = if element_is_nullable(p) {
+            fill(self.nullable_element, &element)
+        } else {
+            element
+        };
+        match p.collection {
+            Collection::Single if single_is_nullable(p) => fill(self.nullable, &element),
+            Collection::Single => element,
+            Collection::List => fill(self.list, &element),
+            Collection::Set => fill(self.set, &element),
+            Collection::Dictionary => fill(self.dictionary, &element),
+        }
+    }
+}
+
+/// `pattern` with its `%` replaced by `inner`.
+fn fill(pattern: &str, inner: &str) -> String {
+    pattern.replacen('%', inner, 1)
+}
+
+/// How the Swift, Kotlin and Python models convert fields to and from the bindings' field
+/// maps: the names of the generated file's helpers, as patterns (`%` stands for the argument
+/// list, a helper's suffix such as `ObjectId`, an embedded type's name, or a decoder). The walk
+/// over a field is shared: [`Conversions::read_field`].
+struct Conversions {
+    /// The language, for its string literals.
+    language: Language,
+    /// Helper suffixes are snake_case (`object_id`) rather than `ObjectId`.
+    snake_case: bool,
+    /// The decoding function of scalar or link elements (`%`: the helper suffix).
+    decode: &'static str,
+    /// The decoding function of an embedded class's elements (`%`: its type name).
+    decode_embedded: &'static str,
+    /// A decoding function made to read null as null (`%`: the decoder).
+    decode_nullable: &'static str,
+    /// The encoding function of scalar or link elements (`%`: the helper suffix).
+    encode: &'static str,
+    /// Reads a `mixed` field, a missing one as null (`%`: the key).
+    read_mixed: &'static str,
+    /// Reads a single value that must be there and not null (`%`: the arguments).
+    read_required: &'static str,
+    /// Reads a single value that may be missing or null.
+    read_optional: &'static str,
+    /// Reads a list (sets are accepted too).
+    read_list: &'static str,
+    /// Reads a set.
+    read_set: &'static str,
+    /// Reads a dictionary.
+    read_dictionary: &'static str,
+}
+
+impl Conversions {
+    /// The name that the conversion helpers of an element's kind end in (embedded objects
+    /// convert with their own type's code instead).
+    fn helper_suffix(&self, element: Element<'_>) -> String {
+        let suffix = match element {
+            Element::Scalar(ty) => match ty {
+                PropertyType::Bool => "Bool",
+                PropertyType::Int => "Int",
+                PropertyType::Float => "Float",
+                PropertyType::Double => "Double",
+                PropertyType::String => "String",
+                PropertyType::Binary => "Data",
+                PropertyType::Date => "Date",
+                PropertyType::ObjectId => "ObjectId",
+                PropertyType::Uuid => "Uuid",
+                PropertyType::Decimal128 => "Decimal128",
+                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
+                    "Mixed"
+                }
+            },
+            Element::Link => "Link",
+            Element::Embedded(_) => "",
+        };
+        if !self.snake_case {
+            return suffix.to_owned();
+        }
+        let mut out = String::with_capacity(suffix.len() + 2);
+        for (i, c) in suffix.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+
+    /// The encoding function of a scalar or link element.
+    fn encoder(&self, element: Element<'_>) -> String {
+        fill(self.encode, &self.helper_suffix(element))
+    }
+
+    /// The decoding function of one element of property `p` (wrapped for nullable elements).
+    fn decoder(&self, plan: &Plan<'_>, p: &Property) -> String {
+        let base = match plan.element(p) {
+            Element::Embedded(name) => fill(self.decode_embedded, name),
+            other => fill(self.decode, &self.helper_suffix(other)),
+        };
+        if element_is_nullable(p) {
+            fill(self.decode_nullable, &base)
+        } else {
+            base
+        }
+    }
+
+    /// The expression reading property `p` from the bindings' field map `fields`, for errors
+    /// located at `path` plus the property's name.
+    fn read_field(&self, plan: &Plan<'_>, p: &Property) -> String {
+        let key = string_literal(&p.name, self.language);
+        if p.collection == Collection::Single && p.ty == PropertyType::Mixed {
+            return fill(self.read_mixed, &key);
+        }
+        let read = match p.collection {
+            Collection::Single if single_is_nullable(p) => self.read_optional,
+            Collection::Single => self.read_required,
+            Collection::List => self.read_list,
+            Collection::Set => self.read_set,
+            Collection::Dictionary => self.read_dictionary,
+        };
+        let path = string_literal(&format!(".{}", p.name), self.language);
+        let decode = self.decoder(plan, p);
+        fill(read, &format!("fields, {key}, path + {path}, {decode}"))
+    }
+}
+
 /// Whether a field's single value may be null in the model (`T?`): optional scalars, links and
 /// embedded objects, and `mixed` (whose null is `Value` null, so it is not `T?`).
 fn single_is_nullable(property: &Property) -> bool {

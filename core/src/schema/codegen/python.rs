@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Element, Language, Plan,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -95,30 +95,46 @@ def _encode_mixed(value: Value) -> Value:
     return value
 "#;
 
-fn element_type(element: Element<'_>) -> (String, &'static str) {
-    match element {
-        Element::Scalar(ty) => {
-            let (t, suffix) = match ty {
-                PropertyType::Bool => ("bool", "bool"),
-                PropertyType::Int => ("int", "int"),
-                PropertyType::Float => ("float", "float"),
-                PropertyType::Double => ("float", "double"),
-                PropertyType::String => ("str", "string"),
-                PropertyType::Binary => ("bytes", "data"),
-                PropertyType::Date => ("Timestamp", "date"),
-                PropertyType::ObjectId => ("str", "object_id"),
-                PropertyType::Uuid => ("str", "uuid"),
-                PropertyType::Decimal128 => ("str", "decimal128"),
-                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
-                    ("Value", "mixed")
-                }
-            };
-            (t.to_owned(), suffix)
-        }
-        Element::Link => ("Link".to_owned(), "link"),
-        Element::Embedded(name) => (format!("\"{name}\""), ""),
-    }
-}
+/// Python's spelling of the field types (embedded types are quoted: they may be declared
+/// later in the file).
+const TYPES: FieldTypes = FieldTypes {
+    elements: ElementTypes {
+        bool: "bool",
+        int: "int",
+        float: "float",
+        double: "float",
+        string: "str",
+        binary: "bytes",
+        date: "Timestamp",
+        object_id: "str",
+        uuid: "str",
+        decimal128: "str",
+        mixed: "Value",
+        link: "Link",
+        embedded: "\"%\"",
+    },
+    nullable: "typing.Optional[%]",
+    nullable_element: "typing.Optional[%]",
+    list: "typing.List[%]",
+    set: "typing.List[%]",
+    dictionary: "typing.Dict[str, %]",
+};
+
+/// Python's conversion helpers (in [`HELPERS`]).
+const CONVERSIONS: Conversions = Conversions {
+    language: Language::Python,
+    snake_case: true,
+    decode: "_decode_%",
+    decode_embedded: "%._from_value",
+    decode_nullable: "_nullable(%)",
+    encode: "_encode_%",
+    read_mixed: "fields.get(%, Value.NULL())",
+    read_required: "_required(%)",
+    read_optional: "_optional(%)",
+    read_list: "_list(%)",
+    read_set: "_list(%)",
+    read_dictionary: "_dictionary(%)",
+};
 
 pub(super) fn generate(plan: &Plan<'_>) -> String {
     let mut out = header("#");
@@ -141,18 +157,13 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
 
 fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     let name = &class.type_name;
-    let kind = if class.class.embedded {
-        "An embedded object"
-    } else {
-        "An object"
-    };
     out.push_str("@dataclasses.dataclass\n");
     let _ = writeln!(out, "class {name}:");
     let _ = writeln!(
         out,
         "    {}\n",
         string_literal(
-            &format!("{kind} of class {:?}.", class.class.name),
+            &format!("{} of class {:?}.", class.kind(), class.class.name),
             Language::Python
         )
     );
@@ -172,7 +183,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
             out,
             "    {}: {}{}  # {:?}: {}",
             field.ident,
-            field_type(plan, p),
+            TYPES.of(plan, p),
             default_value(p)
                 .map(|d| format!(" = {d}"))
                 .unwrap_or_default(),
@@ -191,24 +202,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     );
     out.push_str("        return cls(\n");
     for field in &class.fields {
-        let p = field.property;
-        let key = string_literal(&p.name, Language::Python);
-        let path = format!(
-            "path + {}",
-            string_literal(&format!(".{}", p.name), Language::Python)
-        );
-        let decode = decoder(plan, p);
-        let call = match p.collection {
-            Collection::Single if p.ty == PropertyType::Mixed => {
-                format!("fields.get({key}, Value.NULL())")
-            }
-            Collection::Single if single_is_nullable(p) => {
-                format!("_optional(fields, {key}, {path}, {decode})")
-            }
-            Collection::Single => format!("_required(fields, {key}, {path}, {decode})"),
-            Collection::List | Collection::Set => format!("_list(fields, {key}, {path}, {decode})"),
-            Collection::Dictionary => format!("_dictionary(fields, {key}, {path}, {decode})"),
-        };
+        let call = CONVERSIONS.read_field(plan, field.property);
         let _ = writeln!(out, "            {}={call},", field.ident);
     }
     out.push_str("        )\n\n");
@@ -268,21 +262,6 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     }
 }
 
-fn field_type(plan: &Plan<'_>, p: &Property) -> String {
-    let (element, _) = element_type(plan.element(p));
-    let element = if element_is_nullable(p) {
-        format!("typing.Optional[{element}]")
-    } else {
-        element
-    };
-    match p.collection {
-        Collection::Single if single_is_nullable(p) => format!("typing.Optional[{element}]"),
-        Collection::Single => element,
-        Collection::List | Collection::Set => format!("typing.List[{element}]"),
-        Collection::Dictionary => format!("typing.Dict[str, {element}]"),
-    }
-}
-
 fn default_value(p: &Property) -> Option<&'static str> {
     match p.collection {
         Collection::Single if p.ty == PropertyType::Mixed => {
@@ -295,22 +274,10 @@ fn default_value(p: &Property) -> Option<&'static str> {
     }
 }
 
-fn decoder(plan: &Plan<'_>, p: &Property) -> String {
-    let base = match plan.element(p) {
-        Element::Embedded(name) => format!("{name}._from_value"),
-        other => format!("_decode_{}", element_type(other).1),
-    };
-    if element_is_nullable(p) {
-        format!("_nullable({base})")
-    } else {
-        base
-    }
-}
-
 /// The expression encoding the (non-null) element `var`.
 fn encode(plan: &Plan<'_>, p: &Property, var: &str) -> String {
     match plan.element(p) {
         Element::Embedded(_) => format!("{var}._to_value()"),
-        other => format!("_encode_{}({var})", element_type(other).1),
+        other => format!("{}({var})", CONVERSIONS.encoder(other)),
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Element, Language, Plan,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
 };
 use crate::schema::{Collection, PropertyType};
 
@@ -145,31 +145,45 @@ fileprivate func synclineEncodeMixed(_ x: Syncline.Value) -> Syncline.Value { x 
 fileprivate func synclineEncodeLink(_ x: Syncline.Link) -> Syncline.Value { .link(value: x) }
 "#;
 
-/// The Swift type of one element, and the helper-name suffix of its conversions.
-fn element_type(element: Element<'_>) -> (String, &'static str) {
-    match element {
-        Element::Scalar(ty) => {
-            let (t, suffix) = match ty {
-                PropertyType::Bool => ("Bool", "Bool"),
-                PropertyType::Int => ("Int64", "Int"),
-                PropertyType::Float => ("Float", "Float"),
-                PropertyType::Double => ("Double", "Double"),
-                PropertyType::String => ("String", "String"),
-                PropertyType::Binary => ("Data", "Data"),
-                PropertyType::Date => ("Syncline.Timestamp", "Date"),
-                PropertyType::ObjectId => ("String", "ObjectId"),
-                PropertyType::Uuid => ("String", "Uuid"),
-                PropertyType::Decimal128 => ("String", "Decimal128"),
-                PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => {
-                    ("Syncline.Value", "Mixed")
-                }
-            };
-            (t.to_owned(), suffix)
-        }
-        Element::Link => ("Syncline.Link".to_owned(), "Link"),
-        Element::Embedded(name) => (name.to_owned(), ""),
-    }
-}
+/// Swift's spelling of the field types.
+const TYPES: FieldTypes = FieldTypes {
+    elements: ElementTypes {
+        bool: "Bool",
+        int: "Int64",
+        float: "Float",
+        double: "Double",
+        string: "String",
+        binary: "Data",
+        date: "Syncline.Timestamp",
+        object_id: "String",
+        uuid: "String",
+        decimal128: "String",
+        mixed: "Syncline.Value",
+        link: "Syncline.Link",
+        embedded: "%",
+    },
+    nullable: "%?",
+    nullable_element: "%?",
+    list: "[%]",
+    set: "[%]",
+    dictionary: "[String: %]",
+};
+
+/// Swift's conversion helpers (in [`HELPERS`]).
+const CONVERSIONS: Conversions = Conversions {
+    language: Language::Swift,
+    snake_case: false,
+    decode: "synclineDecode%",
+    decode_embedded: "{ try %(value: $0, path: $1) }",
+    decode_nullable: "synclineNullable(%)",
+    encode: "synclineEncode%",
+    read_mixed: "fields[%] ?? .null",
+    read_required: "try synclineRequired(%)",
+    read_optional: "try synclineOptional(%)",
+    read_list: "try synclineList(%)",
+    read_set: "try synclineList(%)",
+    read_dictionary: "try synclineDictionary(%)",
+};
 
 pub(super) fn generate(plan: &Plan<'_>) -> String {
     let mut out = header("//");
@@ -196,16 +210,7 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
 
 fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     let name = &class.type_name;
-    let kind = if class.class.embedded {
-        "An embedded object"
-    } else {
-        "An object"
-    };
-    let _ = writeln!(
-        out,
-        "/// {kind} of class `{}`.",
-        comment_safe(&class.class.name)
-    );
+    let _ = writeln!(out, "/// {}", class.summary());
     let _ = writeln!(out, "public struct {name} {{");
     out.push_str("    /// The class's name in the database.\n");
     let _ = writeln!(
@@ -215,7 +220,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     );
     let mut params = Vec::new();
     for field in &class.fields {
-        let ty = field_type(plan, field.property);
+        let ty = TYPES.of(plan, field.property);
         let _ = writeln!(
             out,
             "    /// `{}`: {}.",
@@ -238,28 +243,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     out.push_str("        try self.init(fields: fields, path: Self.className)\n    }\n\n");
     out.push_str("    fileprivate init(fields: [String: Syncline.Value], path: String) throws {\n");
     for field in &class.fields {
-        let p = field.property;
-        let key = string_literal(&p.name, Language::Swift);
-        let path = format!(
-            "path + {}",
-            string_literal(&format!(".{}", p.name), Language::Swift)
-        );
-        let decode = decoder(plan, p);
-        let call = match p.collection {
-            Collection::Single if p.ty == PropertyType::Mixed => {
-                format!("fields[{key}] ?? .null")
-            }
-            Collection::Single if single_is_nullable(p) => {
-                format!("try synclineOptional(fields, {key}, {path}, {decode})")
-            }
-            Collection::Single => format!("try synclineRequired(fields, {key}, {path}, {decode})"),
-            Collection::List | Collection::Set => {
-                format!("try synclineList(fields, {key}, {path}, {decode})")
-            }
-            Collection::Dictionary => {
-                format!("try synclineDictionary(fields, {key}, {path}, {decode})")
-            }
-        };
+        let call = CONVERSIONS.read_field(plan, field.property);
         let _ = writeln!(out, "        self.{} = {call}", field.ident);
     }
     out.push_str("    }\n\n");
@@ -314,21 +298,6 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     out.push_str("}\n");
 }
 
-fn field_type(plan: &Plan<'_>, p: &crate::schema::Property) -> String {
-    let (element, _) = element_type(plan.element(p));
-    let element = if element_is_nullable(p) {
-        format!("{element}?")
-    } else {
-        element
-    };
-    match p.collection {
-        Collection::Single if single_is_nullable(p) => format!("{element}?"),
-        Collection::Single => element,
-        Collection::List | Collection::Set => format!("[{element}]"),
-        Collection::Dictionary => format!("[String: {element}]"),
-    }
-}
-
 fn default_value(p: &crate::schema::Property) -> &'static str {
     match p.collection {
         Collection::Single if p.ty == PropertyType::Mixed => " = .null",
@@ -339,24 +308,10 @@ fn default_value(p: &crate::schema::Property) -> &'static str {
     }
 }
 
-/// The decoding function of one element (wrapped for nullable elements).
-fn decoder(plan: &Plan<'_>, p: &crate::schema::Property) -> String {
-    let element = plan.element(p);
-    let base = match element {
-        Element::Embedded(name) => format!("{{ try {name}(value: $0, path: $1) }}"),
-        other => format!("synclineDecode{}", element_type(other).1),
-    };
-    if element_is_nullable(p) {
-        format!("synclineNullable({base})")
-    } else {
-        base
-    }
-}
-
 /// The encoding function of one (non-null) element.
 fn encoder(plan: &Plan<'_>, p: &crate::schema::Property) -> String {
     match plan.element(p) {
         Element::Embedded(_) => "{ $0.toValue() }".to_owned(),
-        other => format!("synclineEncode{}", element_type(other).1),
+        other => CONVERSIONS.encoder(other),
     }
 }

@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 
 use super::{
-    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, Element, Plan,
+    comment_safe, header, single_is_nullable, string_literal, ClassPlan, ElementTypes, FieldTypes,
+    Language, Plan,
 };
-use super::{ClassPlan, Language};
-use crate::schema::{Collection, Property, PropertyType};
+use crate::schema::PropertyType;
 
 const PRELUDE: &str = r#"
 /** An objectId: 24 hexadecimal digits. */
@@ -58,24 +58,29 @@ export interface ObjectSchema {
 }
 "#;
 
-fn element_type(element: Element<'_>) -> String {
-    match element {
-        Element::Scalar(ty) => match ty {
-            PropertyType::Bool => "boolean",
-            PropertyType::Int | PropertyType::Float | PropertyType::Double => "number",
-            PropertyType::String => "string",
-            PropertyType::Binary => "Uint8Array",
-            PropertyType::Date => "Date",
-            PropertyType::ObjectId => "ObjectId",
-            PropertyType::Uuid => "Uuid",
-            PropertyType::Decimal128 => "Decimal128",
-            PropertyType::Mixed | PropertyType::Object | PropertyType::LinkingObjects => "Mixed",
-        }
-        .to_owned(),
-        Element::Link => "Link".to_owned(),
-        Element::Embedded(name) => name.to_owned(),
-    }
-}
+/// TypeScript's spelling of the field types.
+const TYPES: FieldTypes = FieldTypes {
+    elements: ElementTypes {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        double: "number",
+        string: "string",
+        binary: "Uint8Array",
+        date: "Date",
+        object_id: "ObjectId",
+        uuid: "Uuid",
+        decimal128: "Decimal128",
+        mixed: "Mixed",
+        link: "Link",
+        embedded: "%",
+    },
+    nullable: "% | null",
+    nullable_element: "(% | null)",
+    list: "%[]",
+    set: "%[]",
+    dictionary: "{ [key: string]: % }",
+};
 
 pub(super) fn generate(plan: &Plan<'_>) -> String {
     let mut out = header("//");
@@ -116,16 +121,7 @@ fn key(name: &str) -> String {
 
 fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     let name = &class.type_name;
-    let kind = if class.class.embedded {
-        "An embedded object"
-    } else {
-        "An object"
-    };
-    let _ = writeln!(
-        out,
-        "/** {kind} of class `{}`. */",
-        comment_safe(&class.class.name)
-    );
+    let _ = writeln!(out, "/** {} */", class.summary());
     let _ = writeln!(out, "export interface {name} {{");
     for field in &class.fields {
         let p = field.property;
@@ -141,7 +137,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
             "  {}{}: {};",
             key(&p.name),
             if optional_key { "?" } else { "" },
-            field_type(plan, p)
+            TYPES.of(plan, p)
         );
     }
     out.push_str("}\n\n");
@@ -152,19 +148,4 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     );
     let json = serde_json::to_string_pretty(&class.class.to_json()).unwrap_or_default();
     let _ = writeln!(out, "export const {name}Schema: ObjectSchema = {json};");
-}
-
-fn field_type(plan: &Plan<'_>, p: &Property) -> String {
-    let element = element_type(plan.element(p));
-    let element = if element_is_nullable(p) {
-        format!("({element} | null)")
-    } else {
-        element
-    };
-    match p.collection {
-        Collection::Single if single_is_nullable(p) => format!("{element} | null"),
-        Collection::Single => element,
-        Collection::List | Collection::Set => format!("{element}[]"),
-        Collection::Dictionary => format!("{{ [key: string]: {element} }}"),
-    }
 }
