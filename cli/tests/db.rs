@@ -5,21 +5,23 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{arg, syncline};
+use common::{
+    arg, assert_contains, assert_ends_with, assert_starts_with, error_of, output_of, syncline, Run,
+};
 use serde_json::json;
+
+/// Runs `syncline db import <db> --schema <schema> --data <data>` with `more` arguments.
+fn import(db: &Path, schema: &str, data: &str, more: &[&str]) -> Run {
+    let db = arg(db);
+    let mut args = vec!["db", "import", &db, "--schema", schema, "--data", data];
+    args.extend_from_slice(more);
+    syncline(&args)
+}
 
 /// A database imported from `model.json` + `data.json`.
 fn imported(dir: &Path) -> PathBuf {
     let db = dir.join("app.db");
-    let run = syncline(&[
-        "db",
-        "import",
-        &arg(&db),
-        "--schema",
-        "model.json",
-        "--data",
-        "data.json",
-    ]);
+    let run = import(&db, "model.json", "data.json", &[]);
     assert_eq!(
         run.ok(),
         format!(
@@ -32,8 +34,14 @@ fn imported(dir: &Path) -> PathBuf {
     db
 }
 
+/// `syncline db export <db>` as JSON.
 fn export(db: &Path) -> serde_json::Value {
     syncline(&["db", "export", &arg(db)]).json()
+}
+
+/// `syncline db stats <db> --json` as JSON.
+fn stats(db: &Path) -> serde_json::Value {
+    syncline(&["db", "stats", &arg(db), "--json"]).json()
 }
 
 #[test]
@@ -104,16 +112,7 @@ fn export_round_trips_through_import() {
     std::fs::write(&data, syncline(&["db", "export", &arg(&db)]).ok()).unwrap();
     std::fs::write(&schema, syncline(&["db", "schema", &arg(&db)]).ok()).unwrap();
     let copy = dir.path().join("copy.db");
-    syncline(&[
-        "db",
-        "import",
-        &arg(&copy),
-        "--schema",
-        &arg(&schema),
-        "--data",
-        &arg(&data),
-    ])
-    .ok();
+    import(&copy, &arg(&schema), &arg(&data), &[]).ok();
     assert_eq!(export(&copy), export(&db));
 }
 
@@ -121,17 +120,7 @@ fn export_round_trips_through_import() {
 fn import_json_lines_with_a_class() {
     let dir = tempfile::tempdir().unwrap();
     let db = imported(dir.path());
-    let run = syncline(&[
-        "db",
-        "import",
-        &arg(&db),
-        "--schema",
-        "model.json",
-        "--data",
-        "people.jsonl",
-        "--class",
-        "Person",
-    ]);
+    let run = import(&db, "model.json", "people.jsonl", &["--class", "Person"]);
     assert!(run.ok().starts_with("imported 2 object(s)"), "{run:#?}");
     let eve = syncline(&["db", "query", &arg(&db), "Person", "_id == 11", "--json"]).json();
     assert_eq!(
@@ -196,7 +185,7 @@ fn query_prints_a_table_or_json_in_query_order() {
     assert_eq!(owners.as_array().unwrap().len(), 1);
     assert_eq!(owners[0]["name"], json!("Bob"));
 
-    let table = syncline(&[
+    let table = output_of(&[
         "db",
         "query",
         &db,
@@ -204,9 +193,7 @@ fn query_prints_a_table_or_json_in_query_order() {
         "name BEGINSWITH $0",
         "--arg",
         "\"A\"",
-    ])
-    .ok()
-    .to_owned();
+    ]);
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("_id  name  age"), "{table}");
     assert!(lines[1].starts_with("---  ----  ---"), "{table}");
@@ -222,10 +209,8 @@ fn query_prints_a_table_or_json_in_query_order() {
     assert!(lines[2].contains("[\"climber\", \"reader\"]"), "{table}");
     assert_eq!(lines[3], "(1 object)");
 
-    let empty = syncline(&["db", "query", &db, "Dog", "name == 'nobody'"])
-        .ok()
-        .to_owned();
-    assert!(empty.ends_with("(0 objects)\n"), "{empty}");
+    let empty = output_of(&["db", "query", &db, "Dog", "name == 'nobody'"]);
+    assert_ends_with(&empty, "(0 objects)\n");
 }
 
 #[test]
@@ -233,14 +218,9 @@ fn query_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let db = imported(dir.path());
     let db = arg(&db);
-    let err = syncline(&["db", "query", &db, "Person", "age > $0", "--arg", "{"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: --arg $0: column 1: not valid JSON"),
-        "{err}"
-    );
-    let err = syncline(&[
+    let err = error_of(&["db", "query", &db, "Person", "age > $0", "--arg", "{"]);
+    assert_starts_with(&err, "syncline: --arg $0: column 1: not valid JSON");
+    let err = error_of(&[
         "db",
         "query",
         &db,
@@ -248,47 +228,26 @@ fn query_bad_input() {
         "ref == $0",
         "--arg",
         r#"{"$oid": "zz"}"#,
-    ])
-    .fails()
-    .to_owned();
-    assert!(err.starts_with("syncline: --arg $0: "), "{err}");
-    assert!(err.contains("objectId"), "{err}");
-    let err = syncline(&["db", "query", &db, "Person", "age >> 1"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: query \"age >> 1\": at 5: "),
-        "{err}"
-    );
-    let err = syncline(&["db", "query", &db, "Person", "age > $0"])
-        .fails()
-        .to_owned();
-    assert!(err.contains("$0"), "{err}");
-    let err = syncline(&["db", "query", &db, "Person", "nope == 1"])
-        .fails()
-        .to_owned();
-    assert!(err.contains("nope"), "{err}");
-    let err = syncline(&["db", "query", &db, "Cat", "TRUEPREDICATE"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.ends_with(": the database has no class \"Cat\"\n"),
-        "{err}"
-    );
+    ]);
+    assert_starts_with(&err, "syncline: --arg $0: ");
+    assert_contains(&err, "objectId");
+    let err = error_of(&["db", "query", &db, "Person", "age >> 1"]);
+    assert_starts_with(&err, "syncline: query \"age >> 1\": at 5: ");
+    let err = error_of(&["db", "query", &db, "Person", "age > $0"]);
+    assert_contains(&err, "$0");
+    let err = error_of(&["db", "query", &db, "Person", "nope == 1"]);
+    assert_contains(&err, "nope");
+    let err = error_of(&["db", "query", &db, "Cat", "TRUEPREDICATE"]);
+    assert_ends_with(&err, ": the database has no class \"Cat\"\n");
     let missing = arg(&dir.path().join("missing.db"));
-    let err = syncline(&["db", "query", &missing, "Person", "TRUEPREDICATE"])
-        .fails()
-        .to_owned();
-    assert!(err.contains("no such file"), "{err}");
+    let err = error_of(&["db", "query", &missing, "Person", "TRUEPREDICATE"]);
+    assert_contains(&err, "no such file");
     assert!(
         !dir.path().join("missing.db").exists(),
         "a query must not create a database"
     );
-    let err = syncline(&["db", "export", "model.json"]).fails().to_owned();
-    assert!(
-        err.contains("model.json is not a Syncline database"),
-        "{err}"
-    );
+    let err = error_of(&["db", "export", "model.json"]);
+    assert_contains(&err, "model.json is not a Syncline database");
 }
 
 #[test]
@@ -305,18 +264,18 @@ fn schema_and_stats_describe_the_file() {
     // Note has no primary key: no server form for links to it.
     docs.fails();
 
-    let stats = syncline(&["db", "stats", &arg(&db), "--json"]).json();
+    let stats = stats(&db);
     assert_eq!(stats["schema_version"], json!(0));
     assert_eq!(stats["pending_changesets"], json!(1));
     assert_eq!(stats["classes"], json!({"Person": 3, "Dog": 1, "Note": 2}));
     assert_eq!(stats["embedded_classes"], json!(["Address"]));
     assert!(stats["file_size_bytes"].as_u64().unwrap() > 0);
-    let text = syncline(&["db", "stats", &arg(&db)]).ok().to_owned();
-    assert!(text.contains("schema version: 0\n"), "{text}");
-    assert!(text.contains("pending outbox changesets: 1\n"), "{text}");
-    assert!(text.contains("  Person   3 objects\n"), "{text}");
-    assert!(text.contains("  Dog      1 object\n"), "{text}");
-    assert!(text.contains("  Address  embedded\n"), "{text}");
+    let text = output_of(&["db", "stats", &arg(&db)]);
+    assert_contains(&text, "schema version: 0\n");
+    assert_contains(&text, "pending outbox changesets: 1\n");
+    assert_contains(&text, "  Person   3 objects\n");
+    assert_contains(&text, "  Dog      1 object\n");
+    assert_contains(&text, "  Address  embedded\n");
 }
 
 #[test]
@@ -324,44 +283,30 @@ fn a_failed_import_leaves_the_database_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let db = imported(dir.path());
     let before = export(&db);
-    let stats_before = syncline(&["db", "stats", &arg(&db), "--json"]).json();
-    let import = |data: &str| {
-        syncline(&[
-            "db",
-            "import",
-            &arg(&db),
-            "--schema",
-            "model.json",
-            "--data",
-            data,
-        ])
-        .fails()
-        .to_owned()
-    };
-    let err = import("malformed.json");
-    assert!(
-        err.starts_with(
-            "syncline: malformed.json: line 1, column 38: not valid JSON: trailing comma\n"
-        ),
-        "{err}"
+    let stats_before = stats(&db);
+    let failed_import = |data: &str| import(&db, "model.json", data, &[]).fails().to_owned();
+    let err = failed_import("malformed.json");
+    assert_starts_with(
+        &err,
+        "syncline: malformed.json: line 1, column 38: not valid JSON: trailing comma\n",
     );
-    let err = import("bad_ejson.json");
+    let err = failed_import("bad_ejson.json");
     assert_eq!(
         err,
         "syncline: bad_ejson.json: Person[1].ref: \"not-hex\" is not a 24-digit hex objectId\n"
     );
-    let err = import("dangling.json");
+    let err = failed_import("dangling.json");
     assert_eq!(
         err,
         "syncline: dangling.json: Person[1]: property 'Person.friends' links to Person(99), \
          which does not exist\n"
     );
     // The same objects again: duplicate primary keys.
-    let err = import("data.json");
-    assert!(err.contains("already exists"), "{err}");
+    let err = failed_import("data.json");
+    assert_contains(&err, "already exists");
     assert_eq!(export(&db), before);
     assert_eq!(
-        syncline(&["db", "stats", &arg(&db), "--json"]).json()["pending_changesets"],
+        stats(&db)["pending_changesets"],
         stats_before["pending_changesets"]
     );
 }
@@ -370,33 +315,19 @@ fn a_failed_import_leaves_the_database_as_it_was() {
 fn import_bad_schemas_and_names() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new.db");
-    let import = |schema: &str, data: &str| {
-        syncline(&[
-            "db",
-            "import",
-            &arg(&db),
-            "--schema",
-            schema,
-            "--data",
-            data,
-        ])
-        .fails()
-        .to_owned()
-    };
-    let err = import("long_name.json", "data.json");
-    assert!(
-        err.starts_with("syncline: long_name.json: class \"ThisClassName"),
-        "{err}"
-    );
-    assert!(err.contains("the limit is 57"), "{err}");
-    let err = import("malformed.json", "data.json");
-    assert!(err.starts_with("syncline: malformed.json: line 1"), "{err}");
-    let err = import("model_v1.json", "data.json");
-    assert!(err.starts_with("syncline: data.json: Person[0]: "), "{err}");
-    assert!(err.contains("no property"), "{err}");
+    let failed_import =
+        |schema: &str, data: &str| import(&db, schema, data, &[]).fails().to_owned();
+    let err = failed_import("long_name.json", "data.json");
+    assert_starts_with(&err, "syncline: long_name.json: class \"ThisClassName");
+    assert_contains(&err, "the limit is 57");
+    let err = failed_import("malformed.json", "data.json");
+    assert_starts_with(&err, "syncline: malformed.json: line 1");
+    let err = failed_import("model_v1.json", "data.json");
+    assert_starts_with(&err, "syncline: data.json: Person[0]: ");
+    assert_contains(&err, "no property");
     // A JSON lines file read as a class→array object is a clear error too.
-    let err = import("model.json", "people.jsonl");
-    assert!(err.starts_with("syncline: people.jsonl: line "), "{err}");
+    let err = failed_import("model.json", "people.jsonl");
+    assert_starts_with(&err, "syncline: people.jsonl: line ");
 }
 
 #[test]
@@ -413,20 +344,10 @@ fn large_imports_show_no_progress_bar_when_piped() {
         .collect();
     std::fs::write(&data, lines.join("\n")).unwrap();
     let db = dir.path().join("many.db");
-    let run = syncline(&[
-        "db",
-        "import",
-        &arg(&db),
-        "--schema",
-        "model.json",
-        "--data",
-        &arg(&data),
-        "--class",
-        "Person",
-    ]);
+    let run = import(&db, "model.json", &arg(&data), &["--class", "Person"]);
     assert!(run.ok().starts_with("imported 1500 object(s)"), "{run:#?}");
     assert_eq!(run.stderr, "");
-    let stats = syncline(&["db", "stats", &arg(&db), "--json"]).json();
+    let stats = stats(&db);
     assert_eq!(stats["classes"]["Person"], json!(1500));
 }
 
@@ -434,26 +355,15 @@ fn large_imports_show_no_progress_bar_when_piped() {
 fn import_into_an_existing_database_with_a_changed_schema() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("v.db");
-    let import = |schema: &str, data: &Path| {
-        syncline(&[
-            "db",
-            "import",
-            &arg(&db),
-            "--schema",
-            schema,
-            "--data",
-            &arg(data),
-            "--class",
-            "Person",
-        ])
-    };
+    let import_people =
+        |schema: &str, data: &Path| import(&db, schema, &arg(data), &["--class", "Person"]);
     let first = dir.path().join("first.jsonl");
     std::fs::write(
         &first,
         "{\"_id\": 1, \"name\": \"Ann\", \"email\": \"a@x\"}\n",
     )
     .unwrap();
-    import("model_v1.json", &first).ok();
+    import_people("model_v1.json", &first).ok();
     // An additive change (a new optional property) is applied on open.
     let second = dir.path().join("second.jsonl");
     std::fs::write(
@@ -461,13 +371,13 @@ fn import_into_an_existing_database_with_a_changed_schema() {
         "{\"_id\": 2, \"name\": \"Bob\", \"nickname\": \"B\"}\n",
     )
     .unwrap();
-    import("additive.json", &second).ok();
-    let people = syncline(&["db", "export", &arg(&db)]).json();
+    import_people("additive.json", &second).ok();
+    let people = export(&db);
     assert_eq!(people["Person"][1]["nickname"], json!("B"));
     assert_eq!(people["Person"][0]["nickname"], json!(null));
     // A breaking change needs a migration, which an import does not run.
-    let err = import("model_v2.json", &second).fails().to_owned();
-    assert!(err.contains("needs a migration"), "{err}");
-    assert!(err.contains("v.db"), "{err}");
-    assert_eq!(syncline(&["db", "export", &arg(&db)]).json(), people);
+    let err = import_people("model_v2.json", &second).fails().to_owned();
+    assert_contains(&err, "needs a migration");
+    assert_contains(&err, "v.db");
+    assert_eq!(export(&db), people);
 }

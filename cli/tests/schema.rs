@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{arg, syncline};
+use common::{
+    arg, assert_contains, assert_ends_with, assert_starts_with, error_of, output_of, syncline,
+};
 use serde_json::json;
 
 #[test]
@@ -35,7 +37,7 @@ fn every_command_has_help_with_an_example() {
                 "{command:?} --help has no example:\n{out}"
             );
         }
-        assert!(out.contains("Usage: syncline"), "{out}");
+        assert_contains(out, "Usage: syncline");
     }
 }
 
@@ -87,7 +89,7 @@ fn to_json_schema_out_dir_round_trips_through_from_json_schema() {
     ]);
     let listed = out.ok();
     let class_dir = dir.path().join("data_sources/mongodb-atlas/shop/Person");
-    assert!(listed.contains("Person/schema.json"), "{listed}");
+    assert_contains(listed, "Person/schema.json");
     assert!(class_dir.join("schema.json").is_file());
     let relationships: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(class_dir.join("relationships.json")).unwrap(),
@@ -151,64 +153,39 @@ fn from_json_schema_reads_arrays_of_documents() {
 
 #[test]
 fn from_json_schema_bad_input_names_file_path_and_rule() {
-    let err = syncline(&["schema", "from-json-schema", "unsupported.schema.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with(
-            "syncline: unsupported.schema.json: JSON Schema at Item.properties.color.enum: "
-        ),
-        "{err}"
+    let err = error_of(&["schema", "from-json-schema", "unsupported.schema.json"]);
+    assert_starts_with(
+        &err,
+        "syncline: unsupported.schema.json: JSON Schema at Item.properties.color.enum: ",
     );
-    assert!(err.contains("not supported"), "{err}");
+    assert_contains(&err, "not supported");
 
-    let err = syncline(&["schema", "from-json-schema", "conflicting.schema.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: conflicting.schema.json: "),
-        "{err}"
-    );
-    assert!(err.contains("Office.properties.address"), "{err}");
-    assert!(err.contains("conflicting definitions"), "{err}");
+    let err = error_of(&["schema", "from-json-schema", "conflicting.schema.json"]);
+    assert_starts_with(&err, "syncline: conflicting.schema.json: ");
+    assert_contains(&err, "Office.properties.address");
+    assert_contains(&err, "conflicting definitions");
 
-    let err = syncline(&["schema", "from-json-schema", "malformed.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: malformed.json: line 1, column "),
-        "{err}"
-    );
-    assert!(err.contains("not valid JSON"), "{err}");
+    let err = error_of(&["schema", "from-json-schema", "malformed.json"]);
+    assert_starts_with(&err, "syncline: malformed.json: line 1, column ");
+    assert_contains(&err, "not valid JSON");
 
-    let err = syncline(&["schema", "from-json-schema", "no-such-file.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: no-such-file.json: cannot read"),
-        "{err}"
-    );
+    let err = error_of(&["schema", "from-json-schema", "no-such-file.json"]);
+    assert_starts_with(&err, "syncline: no-such-file.json: cannot read");
 }
 
 #[test]
 fn to_json_schema_bad_input() {
     // Note has no primary key, and the server stores links as primary keys.
-    let err = syncline(&["schema", "to-json-schema", "model.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: model.json: class \"Person\", property \"notes\""),
-        "{err}"
+    let err = error_of(&["schema", "to-json-schema", "model.json"]);
+    assert_starts_with(
+        &err,
+        "syncline: model.json: class \"Person\", property \"notes\"",
     );
-    assert!(err.contains("no primary key"), "{err}");
-    let err = syncline(&["schema", "to-json-schema", "long_name.json"])
-        .fails()
-        .to_owned();
-    assert!(err.contains("the limit is 57"), "{err}");
-    let err = syncline(&["schema", "to-json-schema", "data.json"])
-        .fails()
-        .to_owned();
-    assert!(err.starts_with("syncline: data.json: "), "{err}");
+    assert_contains(&err, "no primary key");
+    let err = error_of(&["schema", "to-json-schema", "long_name.json"]);
+    assert_contains(&err, "the limit is 57");
+    let err = error_of(&["schema", "to-json-schema", "data.json"]);
+    assert_starts_with(&err, "syncline: data.json: ");
 }
 
 #[test]
@@ -251,35 +228,21 @@ fn infer_from_json_lines_and_bson_dumps() {
 
 #[test]
 fn infer_bad_input() {
-    let err = syncline(&["schema", "infer", "bad_samples.jsonl"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: bad_samples.jsonl: sample line 2: "),
-        "{err}"
-    );
-    let err = syncline(&["schema", "infer", "malformed.json"])
-        .fails()
-        .to_owned();
-    assert!(err.starts_with("syncline: malformed.json: "), "{err}");
+    let err = error_of(&["schema", "infer", "bad_samples.jsonl"]);
+    assert_starts_with(&err, "syncline: bad_samples.jsonl: sample line 2: ");
+    let err = error_of(&["schema", "infer", "malformed.json"]);
+    assert_starts_with(&err, "syncline: malformed.json: ");
     // A JSON file is not a BSON dump.
     let dir = tempfile::tempdir().unwrap();
     let fake = dir.path().join("Fake.bson");
     std::fs::write(&fake, b"{\"_id\": 1}").unwrap();
-    let err = syncline(&["schema", "infer", &arg(&fake)])
-        .fails()
-        .to_owned();
-    assert!(
-        err.contains("Fake.bson: sample document 1 (byte 0)"),
-        "{err}"
-    );
+    let err = error_of(&["schema", "infer", &arg(&fake)]);
+    assert_contains(&err, "Fake.bson: sample document 1 (byte 0)");
 }
 
 #[test]
 fn diff_classifies_changes() {
-    let out = syncline(&["schema", "diff", "model_v1.json", "model_v2.json"])
-        .ok()
-        .to_owned();
+    let out = output_of(&["schema", "diff", "model_v1.json", "model_v2.json"]);
     assert_eq!(
         out,
         "breaking: class \"Person\", property \"age\": type changed from int? to string?\n\
@@ -287,77 +250,56 @@ fn diff_classifies_changes() {
          a property of the same type added)\n\
          additive: class \"Cat\": new class\n"
     );
-    let out = syncline(&["schema", "diff", "model_v1.json", "model_v1.json"])
-        .ok()
-        .to_owned();
+    let out = output_of(&["schema", "diff", "model_v1.json", "model_v1.json"]);
     assert_eq!(out, "no changes\n");
-    let out = syncline(&["schema", "diff", "additive.json", "model_v1.json"])
-        .ok()
-        .to_owned();
-    assert!(
-        out.starts_with("server-breaking: class \"Person\", property \"nickname\""),
-        "{out}"
+    let out = output_of(&["schema", "diff", "additive.json", "model_v1.json"]);
+    assert_starts_with(
+        &out,
+        "server-breaking: class \"Person\", property \"nickname\"",
     );
 }
 
 #[test]
 fn diff_with_development_mode() {
-    let run = syncline(&[
-        "schema",
-        "diff",
-        "model_v1.json",
-        "additive.json",
-        "--development-mode",
-        "on",
-    ]);
-    assert!(run
-        .ok()
-        .ends_with("accepted: 1 additive change(s) with Development Mode on\n"));
-
-    let run = syncline(&[
-        "schema",
-        "diff",
-        "model_v1.json",
-        "additive.json",
-        "--development-mode",
-        "off",
-    ]);
-    let err = run.fails();
-    assert!(
-        err.starts_with("syncline: additive.json: schema change refused (Development Mode is off)"),
-        "{err}"
+    let diff = |new: &str, mode: &str| {
+        syncline(&[
+            "schema",
+            "diff",
+            "model_v1.json",
+            new,
+            "--development-mode",
+            mode,
+        ])
+    };
+    let run = diff("additive.json", "on");
+    assert_ends_with(
+        run.ok(),
+        "accepted: 1 additive change(s) with Development Mode on\n",
     );
 
-    let run = syncline(&[
-        "schema",
-        "diff",
-        "model_v1.json",
-        "model_v2.json",
-        "--development-mode",
-        "on",
-    ]);
+    let run = diff("additive.json", "off");
     let err = run.fails();
-    assert!(err.contains("accepts only additive changes"), "{err}");
-    assert!(err.contains("property \"age\": type changed"), "{err}");
+    assert_starts_with(
+        err,
+        "syncline: additive.json: schema change refused (Development Mode is off)",
+    );
+
+    let run = diff("model_v2.json", "on");
+    let err = run.fails();
+    assert_contains(err, "accepts only additive changes");
+    assert_contains(err, "property \"age\": type changed");
     assert!(
         !err.contains("Cat"),
         "additive changes are not refused: {err}"
     );
 
-    let run = syncline(&[
-        "schema",
-        "diff",
-        "model_v1.json",
-        "model_v2.json",
-        "--development-mode",
-        "maybe",
-    ]);
+    let run = diff("model_v2.json", "maybe");
     assert_eq!(run.code, Some(2));
 }
 
 #[test]
 fn check_applies_flexible_sync_rules() {
-    let out = syncline(&[
+    let out = output_of(&[
         "schema",
         "check",
         "synced.json",
@@ -365,18 +307,14 @@ fn check_applies_flexible_sync_rules() {
         "owner_id,status",
         "--queryable",
         "tags",
-    ])
-    .ok()
-    .to_owned();
+    ]);
     assert_eq!(
         out,
         "synced.json: 1 class(es), 3 queryable field(s): meets Flexible Sync's rules\n"
     );
 
     // Every broken rule is one line.
-    let err = syncline(&["schema", "check", "reserved.json", "--queryable", "notes"])
-        .fails()
-        .to_owned();
+    let err = error_of(&["schema", "check", "reserved.json", "--queryable", "notes"]);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
     assert!(
@@ -386,38 +324,24 @@ fn check_applies_flexible_sync_rules() {
     assert!(lines[0].contains("reserved"), "{err}");
     assert!(lines[1].contains("queryable field \"notes\""), "{err}");
 
-    let err = syncline(&["schema", "check", "long_name.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.contains("64 UTF-8 bytes long; the limit is 57"),
-        "{err}"
-    );
+    let err = error_of(&["schema", "check", "long_name.json"]);
+    assert_contains(&err, "64 UTF-8 bytes long; the limit is 57");
 
     let eleven: Vec<String> = (0..11).map(|i| format!("f{i}")).collect();
-    let err = syncline(&[
+    let err = error_of(&[
         "schema",
         "check",
         "synced.json",
         "--queryable",
         &eleven.join(","),
-    ])
-    .fails()
-    .to_owned();
-    assert!(
-        err.contains("11 queryable fields; Flexible Sync allows at most 10"),
-        "{err}"
-    );
+    ]);
+    assert_contains(&err, "11 queryable fields; Flexible Sync allows at most 10");
 
     // A schema without `_id` primary keys is not syncable.
-    let err = syncline(&["schema", "check", "model.json"])
-        .fails()
-        .to_owned();
-    assert!(err.contains("class \"Note\""), "{err}");
-    let err = syncline(&["schema", "check", "malformed.json"])
-        .fails()
-        .to_owned();
-    assert!(err.contains("not valid JSON"), "{err}");
+    let err = error_of(&["schema", "check", "model.json"]);
+    assert_contains(&err, "class \"Note\"");
+    let err = error_of(&["schema", "check", "malformed.json"]);
+    assert_contains(&err, "not valid JSON");
 }
 
 #[test]
@@ -452,30 +376,16 @@ fn codegen_writes_models_in_each_language() {
 
 #[test]
 fn codegen_bad_input() {
-    let err = syncline(&["codegen", "--lang", "rust", "app_model.json"])
-        .fails()
-        .to_owned();
+    let err = error_of(&["codegen", "--lang", "rust", "app_model.json"]);
     assert_eq!(
         err,
         "syncline: --lang rust: unknown language \"rust\" (expected swift, kotlin, c, typescript \
          or python)\n"
     );
-    let err = syncline(&["codegen", "--lang", "swift", "long_name.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: long_name.json: class \"ThisClassName"),
-        "{err}"
-    );
-    let err = syncline(&["codegen", "--lang", "c", "malformed.json"])
-        .fails()
-        .to_owned();
-    assert!(
-        err.starts_with("syncline: malformed.json: line 1, column "),
-        "{err}"
-    );
-    let err = syncline(&["codegen", "--lang", "python", "unsupported.schema.json"])
-        .fails()
-        .to_owned();
-    assert!(err.contains("Item.properties.color.enum"), "{err}");
+    let err = error_of(&["codegen", "--lang", "swift", "long_name.json"]);
+    assert_starts_with(&err, "syncline: long_name.json: class \"ThisClassName");
+    let err = error_of(&["codegen", "--lang", "c", "malformed.json"]);
+    assert_starts_with(&err, "syncline: malformed.json: line 1, column ");
+    let err = error_of(&["codegen", "--lang", "python", "unsupported.schema.json"]);
+    assert_contains(&err, "Item.properties.color.enum");
 }

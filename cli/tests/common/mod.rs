@@ -65,6 +65,42 @@ pub fn syncline<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     }
 }
 
+/// Runs `syncline args…`, asserts success and returns stdout.
+#[track_caller]
+pub fn output_of<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    syncline(args).ok().to_owned()
+}
+
+/// Runs `syncline args…`, asserts a clear failure (see [`Run::fails`]) and returns stderr.
+#[track_caller]
+pub fn error_of<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    syncline(args).fails().to_owned()
+}
+
+/// Asserts that `text` starts with `prefix`, showing all of `text` when not.
+#[track_caller]
+pub fn assert_starts_with(text: &str, prefix: &str) {
+    assert!(
+        text.starts_with(prefix),
+        "expected {prefix:?} first in:\n{text}"
+    );
+}
+
+/// Asserts that `text` ends with `suffix`, showing all of `text` when not.
+#[track_caller]
+pub fn assert_ends_with(text: &str, suffix: &str) {
+    assert!(
+        text.ends_with(suffix),
+        "expected {suffix:?} last in:\n{text}"
+    );
+}
+
+/// Asserts that `text` contains `part`, showing all of `text` when not.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "expected {part:?} in:\n{text}");
+}
+
 /// A path as a string argument.
 pub fn arg(path: &Path) -> String {
     path.display().to_string()
