@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -15,6 +15,7 @@ const PACKAGE: &str = "dev.syncline.models";
 /// The bindings' value type, spelled out so that no class of the app's schema can shadow it.
 const VALUE: &str = "dev.syncline.Value";
 
+/// Helpers shared by the generated types, before those of each kind.
 const HELPERS: &str = r#"
 private typealias SynclineDecode<T> = (dev.syncline.Value, String) -> T
 
@@ -56,44 +57,44 @@ private fun <T> synclineDictionary(fields: Map<String, dev.syncline.Value>, key:
     }
 }
 
-private fun synclineDecodeBool(value: dev.syncline.Value, path: String): Boolean =
-    (value as? dev.syncline.Value.Bool)?.value ?: throw synclineWrongType(value, path, "bool")
-private fun synclineDecodeInt(value: dev.syncline.Value, path: String): Long =
-    (value as? dev.syncline.Value.Int)?.value ?: throw synclineWrongType(value, path, "int")
-private fun synclineDecodeFloat(value: dev.syncline.Value, path: String): Float =
-    (value as? dev.syncline.Value.Float)?.value ?: throw synclineWrongType(value, path, "float")
-private fun synclineDecodeDouble(value: dev.syncline.Value, path: String): Double =
-    (value as? dev.syncline.Value.Double)?.value ?: throw synclineWrongType(value, path, "double")
-private fun synclineDecodeString(value: dev.syncline.Value, path: String): String =
-    (value as? dev.syncline.Value.String)?.value ?: throw synclineWrongType(value, path, "string")
-private fun synclineDecodeData(value: dev.syncline.Value, path: String): ByteArray =
-    (value as? dev.syncline.Value.Binary)?.value ?: throw synclineWrongType(value, path, "data")
-private fun synclineDecodeDate(value: dev.syncline.Value, path: String): dev.syncline.Timestamp =
-    (value as? dev.syncline.Value.Date)?.value ?: throw synclineWrongType(value, path, "date")
-private fun synclineDecodeObjectId(value: dev.syncline.Value, path: String): String =
-    (value as? dev.syncline.Value.ObjectId)?.hex ?: throw synclineWrongType(value, path, "objectId")
-private fun synclineDecodeUuid(value: dev.syncline.Value, path: String): String =
-    (value as? dev.syncline.Value.Uuid)?.value ?: throw synclineWrongType(value, path, "uuid")
-private fun synclineDecodeDecimal128(value: dev.syncline.Value, path: String): String =
-    (value as? dev.syncline.Value.Decimal128)?.value ?: throw synclineWrongType(value, path, "decimal128")
-@Suppress("UNUSED_PARAMETER")
-private fun synclineDecodeMixed(value: dev.syncline.Value, path: String): dev.syncline.Value = value
-private fun synclineDecodeLink(value: dev.syncline.Value, path: String): dev.syncline.Link =
-    (value as? dev.syncline.Value.Link)?.value ?: throw synclineWrongType(value, path, "a link")
-
-private fun synclineEncodeBool(x: Boolean): dev.syncline.Value = dev.syncline.Value.Bool(x)
-private fun synclineEncodeInt(x: Long): dev.syncline.Value = dev.syncline.Value.Int(x)
-private fun synclineEncodeFloat(x: Float): dev.syncline.Value = dev.syncline.Value.Float(x)
-private fun synclineEncodeDouble(x: Double): dev.syncline.Value = dev.syncline.Value.Double(x)
-private fun synclineEncodeString(x: String): dev.syncline.Value = dev.syncline.Value.String(x)
-private fun synclineEncodeData(x: ByteArray): dev.syncline.Value = dev.syncline.Value.Binary(x)
-private fun synclineEncodeDate(x: dev.syncline.Timestamp): dev.syncline.Value = dev.syncline.Value.Date(x)
-private fun synclineEncodeObjectId(x: String): dev.syncline.Value = dev.syncline.Value.ObjectId(x)
-private fun synclineEncodeUuid(x: String): dev.syncline.Value = dev.syncline.Value.Uuid(x)
-private fun synclineEncodeDecimal128(x: String): dev.syncline.Value = dev.syncline.Value.Decimal128(x)
-private fun synclineEncodeMixed(x: dev.syncline.Value): dev.syncline.Value = x
-private fun synclineEncodeLink(x: dev.syncline.Link): dev.syncline.Value = dev.syncline.Value.Link(x)
 "#;
+
+/// The decoding and encoding helper of every kind of element, after [`HELPERS`].
+fn write_kind_helpers(out: &mut String) {
+    for kind in &HELPER_KINDS {
+        let suffix = CONVERSIONS.helper_suffix(kind.element);
+        let ty = TYPES.elements.of(kind.element);
+        let signature =
+            format!("private fun synclineDecode{suffix}(value: {VALUE}, path: String): {ty} =");
+        match kind.case {
+            Some((case, payload)) => {
+                let _ = writeln!(
+                    out,
+                    "{signature}\n    (value as? {VALUE}.{case})?.{payload} ?: \
+                     throw synclineWrongType(value, path, \"{}\")",
+                    kind.expected
+                );
+            }
+            // The path is unused, but the helper must fit `SynclineDecode`.
+            None => {
+                let _ = writeln!(out, "@Suppress(\"UNUSED_PARAMETER\")\n{signature} value");
+            }
+        }
+    }
+    out.push('\n');
+    for kind in &HELPER_KINDS {
+        let suffix = CONVERSIONS.helper_suffix(kind.element);
+        let ty = TYPES.elements.of(kind.element);
+        let value = match kind.case {
+            Some((case, _)) => format!("{VALUE}.{case}(x)"),
+            None => "x".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "private fun synclineEncode{suffix}(x: {ty}): {VALUE} = {value}"
+        );
+    }
+}
 
 /// Kotlin's spelling of the field types.
 const TYPES: FieldTypes = FieldTypes {
@@ -155,6 +156,7 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
         class_code(plan, class, &mut out);
     }
     out.push_str(HELPERS);
+    write_kind_helpers(&mut out);
     out
 }
 

@@ -375,17 +375,11 @@ impl Conversions {
             Element::Link => "Link",
             Element::Embedded(_) => "",
         };
-        if !self.snake_case {
-            return suffix.to_owned();
+        if self.snake_case {
+            snake_case(suffix)
+        } else {
+            suffix.to_owned()
         }
-        let mut out = String::with_capacity(suffix.len() + 2);
-        for (i, c) in suffix.chars().enumerate() {
-            if c.is_ascii_uppercase() && i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        }
-        out
     }
 
     /// The encoding function of a scalar or link element.
@@ -423,6 +417,71 @@ impl Conversions {
         let path = string_literal(&format!(".{}", p.name), self.language);
         let decode = self.decoder(plan, p);
         fill(read, &format!("fields, {key}, path + {path}, {decode}"))
+    }
+}
+
+/// A name in UpperCamelCase (`ObjectId`) as snake_case (`object_id`).
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// A kind of element that the Swift, Kotlin and Python models convert with a helper of its
+/// own (`synclineDecodeObjectId`, `_encode_object_id`): every scalar type and links.
+struct HelperKind {
+    element: Element<'static>,
+    /// The bindings' `Value` case holding it, as Kotlin spells it (`ObjectId`), and the name
+    /// of the case's payload; `None` for `mixed`, which is a `Value` itself.
+    case: Option<(&'static str, &'static str)>,
+    /// What an error calls a value of this kind.
+    expected: &'static str,
+}
+
+/// Every helper kind, in the order the generated files list their helpers.
+const HELPER_KINDS: [HelperKind; 12] = [
+    helper_kind(PropertyType::Bool, "Bool", "value", "bool"),
+    helper_kind(PropertyType::Int, "Int", "value", "int"),
+    helper_kind(PropertyType::Float, "Float", "value", "float"),
+    helper_kind(PropertyType::Double, "Double", "value", "double"),
+    helper_kind(PropertyType::String, "String", "value", "string"),
+    helper_kind(PropertyType::Binary, "Binary", "value", "data"),
+    helper_kind(PropertyType::Date, "Date", "value", "date"),
+    helper_kind(PropertyType::ObjectId, "ObjectId", "hex", "objectId"),
+    helper_kind(PropertyType::Uuid, "Uuid", "value", "uuid"),
+    helper_kind(
+        PropertyType::Decimal128,
+        "Decimal128",
+        "value",
+        "decimal128",
+    ),
+    HelperKind {
+        element: Element::Scalar(PropertyType::Mixed),
+        case: None,
+        expected: "mixed",
+    },
+    HelperKind {
+        element: Element::Link,
+        case: Some(("Link", "value")),
+        expected: "a link",
+    },
+];
+
+const fn helper_kind(
+    ty: PropertyType,
+    case: &'static str,
+    payload: &'static str,
+    expected: &'static str,
+) -> HelperKind {
+    HelperKind {
+        element: Element::Scalar(ty),
+        case: Some((case, payload)),
+        expected,
     }
 }
 

@@ -4,11 +4,12 @@
 use std::fmt::Write as _;
 
 use super::{
-    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
+    comment_safe, element_is_nullable, header, single_is_nullable, snake_case, string_literal,
+    ClassPlan, Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
+/// Helpers shared by the generated types, before those of each kind.
 const HELPERS: &str = r#"
 
 def _wrong_type(value: Value, path: str, expected: str) -> TypeError:
@@ -61,39 +62,36 @@ def _scalar(variant: typing.Any, attribute: str, expected: str) -> typing.Callab
     return decode
 
 
-_decode_bool = _scalar(Value.BOOL, "value", "bool")
-_decode_int = _scalar(Value.INT, "value", "int")
-_decode_float = _scalar(Value.FLOAT, "value", "float")
-_decode_double = _scalar(Value.DOUBLE, "value", "double")
-_decode_string = _scalar(Value.STRING, "value", "string")
-_decode_data = _scalar(Value.BINARY, "value", "data")
-_decode_date = _scalar(Value.DATE, "value", "date")
-_decode_object_id = _scalar(Value.OBJECT_ID, "hex", "objectId")
-_decode_uuid = _scalar(Value.UUID, "value", "uuid")
-_decode_decimal128 = _scalar(Value.DECIMAL128, "value", "decimal128")
-_decode_link = _scalar(Value.LINK, "value", "a link")
-
-
-def _decode_mixed(value: Value, path: str) -> Value:
-    return value
-
-
-_encode_bool = Value.BOOL
-_encode_int = Value.INT
-_encode_float = Value.FLOAT
-_encode_double = Value.DOUBLE
-_encode_string = Value.STRING
-_encode_data = Value.BINARY
-_encode_date = Value.DATE
-_encode_object_id = Value.OBJECT_ID
-_encode_uuid = Value.UUID
-_encode_decimal128 = Value.DECIMAL128
-_encode_link = Value.LINK
-
-
-def _encode_mixed(value: Value) -> Value:
-    return value
 "#;
+
+/// The decoding and encoding helper of every kind of element, after [`HELPERS`]: `mixed`
+/// converts as itself, the others by their `Value` case.
+fn write_kind_helpers(out: &mut String) {
+    let cased = HELPER_KINDS
+        .iter()
+        .filter_map(|kind| Some((kind, kind.case?)));
+    for (kind, (case, payload)) in cased.clone() {
+        let _ = writeln!(
+            out,
+            "_decode_{} = _scalar(Value.{}, \"{payload}\", \"{}\")",
+            CONVERSIONS.helper_suffix(kind.element),
+            snake_case(case).to_ascii_uppercase(),
+            kind.expected
+        );
+    }
+    out.push_str(
+        "\n\ndef _decode_mixed(value: Value, path: str) -> Value:\n    return value\n\n\n",
+    );
+    for (kind, (case, _)) in cased {
+        let _ = writeln!(
+            out,
+            "_encode_{} = Value.{}",
+            CONVERSIONS.helper_suffix(kind.element),
+            snake_case(case).to_ascii_uppercase()
+        );
+    }
+    out.push_str("\n\ndef _encode_mixed(value: Value) -> Value:\n    return value\n");
+}
 
 /// Python's spelling of the field types (embedded types are quoted: they may be declared
 /// later in the file).
@@ -148,6 +146,7 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
         string_literal(&plan.schema_json, Language::Python)
     );
     out.push_str(HELPERS);
+    write_kind_helpers(&mut out);
     for class in &plan.classes {
         out.push_str("\n\n");
         class_code(plan, class, &mut out);

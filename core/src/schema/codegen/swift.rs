@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
 };
 use crate::schema::{Collection, PropertyType};
 
-/// Helpers shared by the generated types (file-private, so several generated files can live in
-/// one module).
+/// Helpers shared by the generated types, before those of each kind (all file-private, so
+/// several generated files can live in one module).
 const HELPERS: &str = r#"
 fileprivate struct SynclineModelError: Error, CustomStringConvertible {
     let description: String
@@ -72,78 +72,53 @@ fileprivate func synclineDictionary<T>(_ fields: [String: Syncline.Value], _ key
     }
 }
 
-fileprivate func synclineDecodeBool(_ value: Syncline.Value, _ path: String) throws -> Bool {
-    if case .bool(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "bool")
-}
-
-fileprivate func synclineDecodeInt(_ value: Syncline.Value, _ path: String) throws -> Int64 {
-    if case .int(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "int")
-}
-
-fileprivate func synclineDecodeFloat(_ value: Syncline.Value, _ path: String) throws -> Float {
-    if case .float(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "float")
-}
-
-fileprivate func synclineDecodeDouble(_ value: Syncline.Value, _ path: String) throws -> Double {
-    if case .double(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "double")
-}
-
-fileprivate func synclineDecodeString(_ value: Syncline.Value, _ path: String) throws -> String {
-    if case .string(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "string")
-}
-
-fileprivate func synclineDecodeData(_ value: Syncline.Value, _ path: String) throws -> Data {
-    if case .binary(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "data")
-}
-
-fileprivate func synclineDecodeDate(_ value: Syncline.Value, _ path: String) throws -> Syncline.Timestamp {
-    if case .date(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "date")
-}
-
-fileprivate func synclineDecodeObjectId(_ value: Syncline.Value, _ path: String) throws -> String {
-    if case .objectId(hex: let x) = value { return x }
-    throw synclineWrongType(value, path, "objectId")
-}
-
-fileprivate func synclineDecodeUuid(_ value: Syncline.Value, _ path: String) throws -> String {
-    if case .uuid(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "uuid")
-}
-
-fileprivate func synclineDecodeDecimal128(_ value: Syncline.Value, _ path: String) throws -> String {
-    if case .decimal128(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "decimal128")
-}
-
-fileprivate func synclineDecodeMixed(_ value: Syncline.Value, _ path: String) throws -> Syncline.Value {
-    value
-}
-
-fileprivate func synclineDecodeLink(_ value: Syncline.Value, _ path: String) throws -> Syncline.Link {
-    if case .link(value: let x) = value { return x }
-    throw synclineWrongType(value, path, "a link")
-}
-
-fileprivate func synclineEncodeBool(_ x: Bool) -> Syncline.Value { .bool(value: x) }
-fileprivate func synclineEncodeInt(_ x: Int64) -> Syncline.Value { .int(value: x) }
-fileprivate func synclineEncodeFloat(_ x: Float) -> Syncline.Value { .float(value: x) }
-fileprivate func synclineEncodeDouble(_ x: Double) -> Syncline.Value { .double(value: x) }
-fileprivate func synclineEncodeString(_ x: String) -> Syncline.Value { .string(value: x) }
-fileprivate func synclineEncodeData(_ x: Data) -> Syncline.Value { .binary(value: x) }
-fileprivate func synclineEncodeDate(_ x: Syncline.Timestamp) -> Syncline.Value { .date(value: x) }
-fileprivate func synclineEncodeObjectId(_ x: String) -> Syncline.Value { .objectId(hex: x) }
-fileprivate func synclineEncodeUuid(_ x: String) -> Syncline.Value { .uuid(value: x) }
-fileprivate func synclineEncodeDecimal128(_ x: String) -> Syncline.Value { .decimal128(value: x) }
-fileprivate func synclineEncodeMixed(_ x: Syncline.Value) -> Syncline.Value { x }
-fileprivate func synclineEncodeLink(_ x: Syncline.Link) -> Syncline.Value { .link(value: x) }
 "#;
+
+/// The decoding and encoding helper of every kind of element, after [`HELPERS`].
+fn write_kind_helpers(out: &mut String) {
+    for kind in &HELPER_KINDS {
+        let suffix = CONVERSIONS.helper_suffix(kind.element);
+        let ty = TYPES.elements.of(kind.element);
+        let _ = writeln!(
+            out,
+            "fileprivate func synclineDecode{suffix}(_ value: Syncline.Value, _ path: String) \
+             throws -> {ty} {{"
+        );
+        match kind.case {
+            Some((case, payload)) => {
+                let _ = writeln!(
+                    out,
+                    "    if case .{}({payload}: let x) = value {{ return x }}\n    \
+                     throw synclineWrongType(value, path, \"{}\")",
+                    lower_first(case),
+                    kind.expected
+                );
+            }
+            None => out.push_str("    value\n"),
+        }
+        out.push_str("}\n\n");
+    }
+    for kind in &HELPER_KINDS {
+        let suffix = CONVERSIONS.helper_suffix(kind.element);
+        let ty = TYPES.elements.of(kind.element);
+        let value = match kind.case {
+            Some((case, payload)) => format!(".{}({payload}: x)", lower_first(case)),
+            None => "x".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "fileprivate func synclineEncode{suffix}(_ x: {ty}) -> Syncline.Value {{ {value} }}"
+        );
+    }
+}
+
+/// A `Value` case as Swift spells it (`objectId`).
+fn lower_first(case: &str) -> String {
+    let mut chars = case.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_lowercase().to_string() + chars.as_str()
+    })
+}
 
 /// Swift's spelling of the field types.
 const TYPES: FieldTypes = FieldTypes {
@@ -205,6 +180,7 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
         class_code(plan, class, &mut out);
     }
     out.push_str(HELPERS);
+    write_kind_helpers(&mut out);
     out
 }
 
