@@ -107,89 +107,55 @@ pub struct ClassSchema {
     pub asymmetric: bool,
 }
 
-impl From<core::PropertyType> for PropertyType {
-    fn from(ty: core::PropertyType) -> Self {
-        use core::PropertyType as T;
-        match ty {
-            T::Bool => PropertyType::Bool,
-            T::Int => PropertyType::Int,
-            T::Float => PropertyType::Float,
-            T::Double => PropertyType::Double,
-            T::String => PropertyType::String,
-            T::Binary => PropertyType::Binary,
-            T::Date => PropertyType::Date,
-            T::ObjectId => PropertyType::ObjectId,
-            T::Uuid => PropertyType::Uuid,
-            T::Decimal128 => PropertyType::Decimal128,
-            T::Mixed => PropertyType::Mixed,
-            T::Object => PropertyType::Object,
-            T::LinkingObjects => PropertyType::LinkingObjects,
+/// `From` both ways between an exported enum and the core's enum with the same variants (an
+/// exhaustive match each way, so a variant added to either side fails to compile here).
+macro_rules! same_variants {
+    ($ffi:ident, $core:ty, [$($variant:ident),+ $(,)?]) => {
+        impl From<$core> for $ffi {
+            fn from(value: $core) -> Self {
+                type Core = $core;
+                match value {
+                    $(Core::$variant => $ffi::$variant,)+
+                }
+            }
         }
-    }
+
+        impl From<$ffi> for $core {
+            fn from(value: $ffi) -> Self {
+                type Core = $core;
+                match value {
+                    $($ffi::$variant => Core::$variant,)+
+                }
+            }
+        }
+    };
 }
 
-impl From<PropertyType> for core::PropertyType {
-    fn from(ty: PropertyType) -> Self {
-        use core::PropertyType as T;
-        match ty {
-            PropertyType::Bool => T::Bool,
-            PropertyType::Int => T::Int,
-            PropertyType::Float => T::Float,
-            PropertyType::Double => T::Double,
-            PropertyType::String => T::String,
-            PropertyType::Binary => T::Binary,
-            PropertyType::Date => T::Date,
-            PropertyType::ObjectId => T::ObjectId,
-            PropertyType::Uuid => T::Uuid,
-            PropertyType::Decimal128 => T::Decimal128,
-            PropertyType::Mixed => T::Mixed,
-            PropertyType::Object => T::Object,
-            PropertyType::LinkingObjects => T::LinkingObjects,
-        }
-    }
-}
-
-impl From<core::Collection> for CollectionKind {
-    fn from(c: core::Collection) -> Self {
-        match c {
-            core::Collection::Single => CollectionKind::Single,
-            core::Collection::List => CollectionKind::List,
-            core::Collection::Set => CollectionKind::Set,
-            core::Collection::Dictionary => CollectionKind::Dictionary,
-        }
-    }
-}
-
-impl From<CollectionKind> for core::Collection {
-    fn from(c: CollectionKind) -> Self {
-        match c {
-            CollectionKind::Single => core::Collection::Single,
-            CollectionKind::List => core::Collection::List,
-            CollectionKind::Set => core::Collection::Set,
-            CollectionKind::Dictionary => core::Collection::Dictionary,
-        }
-    }
-}
-
-impl From<core::IndexKind> for IndexKind {
-    fn from(i: core::IndexKind) -> Self {
-        match i {
-            core::IndexKind::None => IndexKind::None,
-            core::IndexKind::Regular => IndexKind::Regular,
-            core::IndexKind::FullText => IndexKind::FullText,
-        }
-    }
-}
-
-impl From<IndexKind> for core::IndexKind {
-    fn from(i: IndexKind) -> Self {
-        match i {
-            IndexKind::None => core::IndexKind::None,
-            IndexKind::Regular => core::IndexKind::Regular,
-            IndexKind::FullText => core::IndexKind::FullText,
-        }
-    }
-}
+same_variants!(
+    PropertyType,
+    core::PropertyType,
+    [
+        Bool,
+        Int,
+        Float,
+        Double,
+        String,
+        Binary,
+        Date,
+        ObjectId,
+        Uuid,
+        Decimal128,
+        Mixed,
+        Object,
+        LinkingObjects,
+    ]
+);
+same_variants!(
+    CollectionKind,
+    core::Collection,
+    [Single, List, Set, Dictionary]
+);
+same_variants!(IndexKind, core::IndexKind, [None, Regular, FullText]);
 
 impl From<core::Property> for PropertySchema {
     fn from(p: core::Property) -> Self {
@@ -287,4 +253,18 @@ pub fn parse_schema_json(json: String) -> Result<Vec<ClassSchema>> {
 #[uniffi::export]
 pub fn schema_to_json(classes: Vec<ClassSchema>) -> Result<String> {
     Ok(schema_from_classes(classes)?.to_json().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_property_type_converts_to_the_variant_of_the_same_name_and_back() {
+        for ty in core::PropertyType::ALL {
+            let exported = PropertyType::from(ty);
+            assert_eq!(format!("{exported:?}"), format!("{ty:?}"));
+            assert_eq!(core::PropertyType::from(exported), ty);
+        }
+    }
 }
