@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Element, ElementTypes, Language, Plan,
+    Element, ElementTypes, Language, Plan, SCHEMA_DOC,
 };
 use crate::schema::{Collection, Property, PropertyType, SchemaError};
 
@@ -82,13 +82,9 @@ pub(super) fn generate(plan: &Plan<'_>) -> Result<String, SchemaError> {
     let mut out = header("//");
     out.push_str("#ifndef SYNCLINE_MODELS_H\n#define SYNCLINE_MODELS_H\n");
     out.push_str(PRELUDE);
-    out.push_str(
-        "\n/* The schema these models were generated from, in its JSON form: open the database \
-         with it. */\n",
-    );
     let _ = writeln!(
         out,
-        "#define SYNCLINE_SCHEMA_JSON {}\n",
+        "\n/* {SCHEMA_DOC} */\n#define SYNCLINE_SCHEMA_JSON {}\n",
         string_literal(&plan.schema_json, Language::C)
     );
     for class in &plan.classes {

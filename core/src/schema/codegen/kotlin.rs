@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
+    element_is_nullable, header, single_is_nullable, string_literal, ClassPlan, Conversions,
+    Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS, SCHEMA_DOC,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -139,18 +139,13 @@ const CONVERSIONS: Conversions = Conversions {
 pub(super) fn generate(plan: &Plan<'_>) -> String {
     let mut out = header("//");
     let _ = writeln!(out, "\npackage {PACKAGE}\n");
-    out.push_str(
-        "/** The schema these models were generated from, in its JSON form: open the database \
-         with it. */\n",
-    );
-    out.push_str("public object SynclineSchema {\n");
-    out.push_str("    /** The schema's JSON form (an array of classes). */\n");
     let _ = writeln!(
         out,
-        "    public const val JSON: String = {}",
+        "/** {SCHEMA_DOC} */\npublic object SynclineSchema {{\n    \
+         /** The schema's JSON form (an array of classes). */\n    \
+         public const val JSON: String = {}\n}}",
         string_literal(&plan.schema_json, Language::Kotlin)
     );
-    out.push_str("}\n");
     for class in &plan.classes {
         out.push('\n');
         class_code(plan, class, &mut out);
@@ -168,12 +163,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     let _ = writeln!(out, "public {data}class {name}(");
     for field in &class.fields {
         let p = field.property;
-        let _ = writeln!(
-            out,
-            "    /** `{}`: {}. */",
-            comment_safe(&p.name),
-            comment_safe(&p.type_description())
-        );
+        let _ = writeln!(out, "    /** {} */", field.summary());
         let _ = writeln!(
             out,
             "    val {}: {}{},",

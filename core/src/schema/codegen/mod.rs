@@ -151,12 +151,11 @@ enum Element<'a> {
 
 impl<'a> Plan<'a> {
     fn new(schema: &'a Schema, language: Language) -> Result<Self, SchemaError> {
-        let reserved_types = reserved_type_names(language);
         let mut type_names: HashMap<String, &str> = HashMap::new();
         let mut classes = Vec::new();
         for class in &schema.classes {
             let mut type_name = identifier(&class.name, language, true);
-            if reserved_types.contains(&type_name.as_str()) {
+            if is_reserved_type_name(language, &type_name) {
                 type_name.push_str("Model");
             }
             if let Some(other) = type_names.insert(type_name.clone(), &class.name) {
@@ -239,6 +238,21 @@ impl ClassPlan<'_> {
         )
     }
 }
+
+impl FieldPlan<'_> {
+    /// A field's doc comment: "`name`: type.".
+    fn summary(&self) -> String {
+        format!(
+            "`{}`: {}.",
+            comment_safe(&self.property.name),
+            comment_safe(&self.property.type_description())
+        )
+    }
+}
+
+/// The doc comment of the schema's JSON form in a generated file.
+const SCHEMA_DOC: &str =
+    "The schema these models were generated from, in its JSON form: open the database with it.";
 
 /// How a language spells the type of one element: a name per scalar type (`mixed` for the
 /// bindings' value type), the bindings' link type, and a pattern for an embedded class's
@@ -501,14 +515,24 @@ fn element_is_nullable(property: &Property) -> bool {
         && !matches!(property.ty, PropertyType::Mixed | PropertyType::Object)
 }
 
-/// Type names that generated types must not take (the language's and the bindings' own).
+/// The bindings' own type names, which the Swift, Kotlin and Python models refer to.
+const BINDINGS_TYPE_NAMES: [&str; 4] = ["Value", "Link", "Timestamp", "PrimaryKey"];
+
+/// Whether a generated type must not take the name `name` (the language's or the bindings'
+/// own).
+fn is_reserved_type_name(language: Language, name: &str) -> bool {
+    let bindings = matches!(
+        language,
+        Language::Swift | Language::Kotlin | Language::Python
+    );
+    (bindings && BINDINGS_TYPE_NAMES.contains(&name))
+        || reserved_type_names(language).contains(&name)
+}
+
+/// Type names that generated types must not take, besides [`BINDINGS_TYPE_NAMES`].
 fn reserved_type_names(language: Language) -> &'static [&'static str] {
     match language {
         Language::Swift => &[
-            "Value",
-            "Link",
-            "Timestamp",
-            "PrimaryKey",
             "String",
             "Int",
             "Int64",
@@ -531,10 +555,6 @@ fn reserved_type_names(language: Language) -> &'static [&'static str] {
             "Protocol",
         ],
         Language::Kotlin => &[
-            "Value",
-            "Link",
-            "Timestamp",
-            "PrimaryKey",
             "String",
             "Int",
             "Long",
@@ -550,15 +570,7 @@ fn reserved_type_names(language: Language) -> &'static [&'static str] {
             "Nothing",
             "SynclineSchema",
         ],
-        Language::Python => &[
-            "Value",
-            "Link",
-            "Timestamp",
-            "PrimaryKey",
-            "SCHEMA_JSON",
-            "dataclasses",
-            "typing",
-        ],
+        Language::Python => &["SCHEMA_JSON", "dataclasses", "typing"],
         Language::TypeScript => &[
             "Link",
             "PrimaryKey",

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, snake_case, string_literal,
     ClassPlan, Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
+    SCHEMA_DOC,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -139,10 +140,9 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
     out.push_str("\"\"\"Model types for the Syncline Python bindings.\"\"\"\n\n");
     out.push_str("from __future__ import annotations\n\nimport dataclasses\nimport typing\n\n");
     out.push_str("from syncline import Link, Timestamp, Value\n\n");
-    out.push_str("#: The schema these models were generated from, in its JSON form: open the database with it.\n");
     let _ = writeln!(
         out,
-        "SCHEMA_JSON = {}",
+        "#: {SCHEMA_DOC}\nSCHEMA_JSON = {}",
         string_literal(&plan.schema_json, Language::Python)
     );
     out.push_str(HELPERS);

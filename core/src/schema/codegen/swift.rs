@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, ClassPlan,
-    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS, SCHEMA_DOC,
 };
 use crate::schema::{Collection, PropertyType};
 
@@ -163,18 +163,13 @@ const CONVERSIONS: Conversions = Conversions {
 pub(super) fn generate(plan: &Plan<'_>) -> String {
     let mut out = header("//");
     out.push_str("\nimport Foundation\nimport Syncline\n\n");
-    out.push_str(
-        "/// The schema these models were generated from, in its JSON form: open the database \
-         with it.\n",
-    );
-    out.push_str("public enum SynclineSchema {\n");
-    out.push_str("    /// The schema's JSON form (an array of classes).\n");
     let _ = writeln!(
         out,
-        "    public static let json = {}",
+        "/// {SCHEMA_DOC}\npublic enum SynclineSchema {{\n    \
+         /// The schema's JSON form (an array of classes).\n    \
+         public static let json = {}\n}}",
         string_literal(&plan.schema_json, Language::Swift)
     );
-    out.push_str("}\n");
     for class in &plan.classes {
         out.push('\n');
         class_code(plan, class, &mut out);

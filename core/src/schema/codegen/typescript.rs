@@ -126,12 +126,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     for field in &class.fields {
         let p = field.property;
         let optional_key = single_is_nullable(p) || p.ty == PropertyType::Mixed;
-        let _ = writeln!(
-            out,
-            "  /** `{}`: {}. */",
-            comment_safe(&p.name),
-            comment_safe(&p.type_description())
-        );
+        let _ = writeln!(out, "  /** {} */", field.summary());
         let _ = writeln!(
             out,
             "  {}{}: {};",
