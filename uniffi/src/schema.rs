@@ -6,59 +6,97 @@ use syncline_core::schema as core;
 use crate::error::Result;
 use crate::value::Value;
 
-/// The type of a property's value (or of each element of a collection).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PropertyType {
-    /// `bool`.
-    Bool,
-    /// `int` (64-bit).
-    Int,
-    /// `float` (32-bit).
-    Float,
-    /// `double` (64-bit).
-    Double,
-    /// `string`.
-    String,
-    /// `data` (bytes).
-    Binary,
-    /// `date`.
-    Date,
-    /// `objectId`.
-    ObjectId,
-    /// `uuid`.
-    Uuid,
-    /// `decimal128`.
-    Decimal128,
-    /// `mixed`: any of the above, or a link.
-    Mixed,
-    /// A link to `object_type`, or an embedded object when that class is embedded.
-    Object,
-    /// Computed backlinks from `object_type` through `origin_property`.
-    LinkingObjects,
+/// Declares an exported enum with the variants of a core enum, and `From` both ways (an
+/// exhaustive match each way, so a variant added to either side fails to compile here).
+macro_rules! exported_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $ffi:ident mirrors $core:ty {
+            $($(#[$variant_meta:meta])* $variant:ident,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+        pub enum $ffi {
+            $($(#[$variant_meta])* $variant,)+
+        }
+
+        impl From<$core> for $ffi {
+            fn from(value: $core) -> Self {
+                type Core = $core;
+                match value {
+                    $(Core::$variant => $ffi::$variant,)+
+                }
+            }
+        }
+
+        impl From<$ffi> for $core {
+            fn from(value: $ffi) -> Self {
+                type Core = $core;
+                match value {
+                    $($ffi::$variant => Core::$variant,)+
+                }
+            }
+        }
+    };
 }
 
-/// How a property holds its values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum CollectionKind {
-    /// One value.
-    Single,
-    /// An ordered list.
-    List,
-    /// A set of unique values.
-    Set,
-    /// A map from string keys to values.
-    Dictionary,
+exported_enum! {
+    /// The type of a property's value (or of each element of a collection).
+    pub enum PropertyType mirrors core::PropertyType {
+        /// `bool`.
+        Bool,
+        /// `int` (64-bit).
+        Int,
+        /// `float` (32-bit).
+        Float,
+        /// `double` (64-bit).
+        Double,
+        /// `string`.
+        String,
+        /// `data` (bytes).
+        Binary,
+        /// `date`.
+        Date,
+        /// `objectId`.
+        ObjectId,
+        /// `uuid`.
+        Uuid,
+        /// `decimal128`.
+        Decimal128,
+        /// `mixed`: any of the above, or a link.
+        Mixed,
+        /// A link to `object_type`, or an embedded object when that class is embedded.
+        Object,
+        /// Computed backlinks from `object_type` through `origin_property`.
+        LinkingObjects,
+    }
 }
 
-/// Which index a property has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum IndexKind {
-    /// No index.
-    None,
-    /// An equality and range index.
-    Regular,
-    /// A full-text index (strings).
-    FullText,
+exported_enum! {
+    /// How a property holds its values.
+    pub enum CollectionKind mirrors core::Collection {
+        /// One value.
+        Single,
+        /// An ordered list.
+        List,
+        /// A set of unique values.
+        Set,
+        /// A map from string keys to values.
+        Dictionary,
+    }
+}
+
+exported_enum! {
+    /// Which index a property has.
+    pub enum IndexKind mirrors core::IndexKind {
+        /// No index.
+        None,
+        /// An equality and range index.
+        Regular,
+        /// A full-text index (strings).
+        FullText,
+    }
 }
 
 /// One property of a class.
@@ -106,56 +144,6 @@ pub struct ClassSchema {
     #[uniffi(default = false)]
     pub asymmetric: bool,
 }
-
-/// `From` both ways between an exported enum and the core's enum with the same variants (an
-/// exhaustive match each way, so a variant added to either side fails to compile here).
-macro_rules! same_variants {
-    ($ffi:ident, $core:ty, [$($variant:ident),+ $(,)?]) => {
-        impl From<$core> for $ffi {
-            fn from(value: $core) -> Self {
-                type Core = $core;
-                match value {
-                    $(Core::$variant => $ffi::$variant,)+
-                }
-            }
-        }
-
-        impl From<$ffi> for $core {
-            fn from(value: $ffi) -> Self {
-                type Core = $core;
-                match value {
-                    $($ffi::$variant => Core::$variant,)+
-                }
-            }
-        }
-    };
-}
-
-same_variants!(
-    PropertyType,
-    core::PropertyType,
-    [
-        Bool,
-        Int,
-        Float,
-        Double,
-        String,
-        Binary,
-        Date,
-        ObjectId,
-        Uuid,
-        Decimal128,
-        Mixed,
-        Object,
-        LinkingObjects,
-    ]
-);
-same_variants!(
-    CollectionKind,
-    core::Collection,
-    [Single, List, Set, Dictionary]
-);
-same_variants!(IndexKind, core::IndexKind, [None, Regular, FullText]);
 
 impl From<core::Property> for PropertySchema {
     fn from(p: core::Property) -> Self {
