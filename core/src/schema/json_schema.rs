@@ -481,12 +481,7 @@ const IGNORED_KEYWORDS: [&str; 3] = ["description", "$comment", "$schema"];
 impl Reader {
     fn document(&mut self, doc: &Json, index: usize) -> Result<(), SchemaError> {
         let root = format!("#{index}");
-        let obj = doc.as_object().ok_or_else(|| {
-            json_schema_error(
-                &root,
-                format!("a JSON Schema is an object, got {}", json_kind(doc)),
-            )
-        })?;
+        let obj = schema_object(doc, &root, "a JSON Schema")?;
         let title = read_title(obj, &root, "the class name")?.ok_or_else(|| {
             json_schema_error(&root, "'title' (the class name) is missing".into())
         })?;
@@ -655,12 +650,7 @@ impl Reader {
         class: &str,
         relationships: &mut HashMap<String, Relationship>,
     ) -> Result<Property, SchemaError> {
-        let obj = schema.as_object().ok_or_else(|| {
-            json_schema_error(
-                path,
-                format!("a property schema is an object, got {}", json_kind(schema)),
-            )
-        })?;
+        let obj = schema_object(schema, path, "a property schema")?;
         let (kind, nullable) = read_bson_type(obj, path)?;
         // Whether a relationship is declared here, and its `is_list`.
         let relationship = relationships.get(rel_key).map(|r| r.is_list);
@@ -785,12 +775,7 @@ impl Reader {
         collection: Collection,
         relationships: &mut HashMap<String, Relationship>,
     ) -> Result<Property, SchemaError> {
-        let obj = schema.as_object().ok_or_else(|| {
-            json_schema_error(
-                path,
-                format!("an element schema is an object, got {}", json_kind(schema)),
-            )
-        })?;
+        let obj = schema_object(schema, path, "an element schema")?;
         let (kind, nullable) = read_bson_type(obj, path)?;
         let base = match kind.as_str() {
             "array" => {
@@ -965,6 +950,20 @@ impl Reader {
 
 /// The `bsonType` (or JSON Schema `type`) of a schema, and whether it admits `null`
 /// (`[T, "null"]`).
+/// The schema at `path` as an object; anything else is an error saying `what` it is.
+fn schema_object<'j>(
+    schema: &'j Json,
+    path: &str,
+    what: &str,
+) -> Result<&'j Map<String, Json>, SchemaError> {
+    schema.as_object().ok_or_else(|| {
+        json_schema_error(
+            path,
+            format!("{what} is an object, got {}", json_kind(schema)),
+        )
+    })
+}
+
 /// The `title` of the schema `obj` at `path` (`None` when it has none); a title that is not a
 /// non-empty string is an error saying it must be `what`.
 fn read_title(
