@@ -139,14 +139,14 @@ pub struct Comparison {
     pub right: Expr,
 }
 
-/// A quantifier keyword.
+/// A quantifier keyword: how many items of a multi-valued operand must satisfy the comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantifier {
-    /// `ANY` or `SOME`.
+    /// `ANY` or `SOME`: at least one item.
     Any,
-    /// `ALL`.
+    /// `ALL`: every item (true for no items).
     All,
-    /// `NONE`.
+    /// `NONE`: no item.
     None,
 }
 

@@ -252,11 +252,7 @@ impl<'a> Binder<'a> {
     }
 
     fn geo_within(&self, g: &ast::GeoWithin, scope: &Scope) -> Result<Predicate, QueryError> {
-        let quantifier = match g.quantifier {
-            Some((ast::Quantifier::All, _)) => Quantifier::All,
-            Some((ast::Quantifier::None, _)) => Quantifier::None,
-            _ => Quantifier::Any,
-        };
+        let quantifier = g.quantifier.map_or(Quantifier::Any, |(q, _)| q);
         let ast::Expr::Path(kp) = &g.left else {
             return Err(invalid(
                 g.left.span(),
@@ -406,12 +402,9 @@ impl<'a> Binder<'a> {
     }
 
     fn comparison(&self, c: &ast::Comparison, scope: &Scope) -> Result<Predicate, QueryError> {
-        let (quantifier, explicit) = match c.quantifier {
-            Some((ast::Quantifier::Any, _)) => (Quantifier::Any, true),
-            Some((ast::Quantifier::All, _)) => (Quantifier::All, true),
-            Some((ast::Quantifier::None, _)) => (Quantifier::None, true),
-            None => (Quantifier::Any, false),
-        };
+        let (quantifier, explicit) = c
+            .quantifier
+            .map_or((Quantifier::Any, false), |(q, _)| (q, true));
         let left = self.operand(&c.left, scope)?;
         if c.op == Operator::Text {
             return self.full_text(left, &c.right, c.op_span, scope);
@@ -458,11 +451,7 @@ impl<'a> Binder<'a> {
             return Ok(Predicate::And(vec![ge, le]));
         }
         let right = self.operand(&c.right, scope)?;
-        let right_quantifier = c.right_quantifier.map(|(q, _)| match q {
-            ast::Quantifier::Any => Quantifier::Any,
-            ast::Quantifier::All => Quantifier::All,
-            ast::Quantifier::None => Quantifier::None,
-        });
+        let right_quantifier = c.right_quantifier.map(|(q, _)| q);
         self.compare(
             (quantifier, explicit, right_quantifier),
             left,
@@ -1316,14 +1305,8 @@ impl<'a> Binder<'a> {
                 if l.multi(self.args) && r.multi(self.args) {
                     return Err(invalid(*span, "arithmetic on two lists is not supported"));
                 }
-                let op = match op {
-                    ast::ArithOp::Add => ArithOp::Add,
-                    ast::ArithOp::Sub => ArithOp::Sub,
-                    ast::ArithOp::Mul => ArithOp::Mul,
-                    ast::ArithOp::Div => ArithOp::Div,
-                };
                 Operand::Arith {
-                    op,
+                    op: *op,
                     left: Box::new(l),
                     right: Box::new(r),
                     ty: Ty::Scalar(result),
@@ -1643,13 +1626,8 @@ impl<'a> Binder<'a> {
                         continue;
                     }
                     (State::Dict { .. }, Some(start)) if matches!(sel, ast::IndexSel::Size) => {
-                        let over = steps.split_off(start);
-                        steps.push(Step::Aggregate {
-                            op: AggregateOp::Count,
-                            over,
-                        });
+                        count_from(&mut steps, start, &mut state);
                         coll_start = None;
-                        state = State::Value(PropertyType::Int);
                         continue;
                     }
                     (State::Dict { .. }, _) => {
@@ -1675,13 +1653,8 @@ impl<'a> Binder<'a> {
                                 continue;
                             }
                             ast::IndexSel::Size => {
-                                let over = steps.split_off(start);
-                                steps.push(Step::Aggregate {
-                                    op: AggregateOp::Count,
-                                    over,
-                                });
+                                count_from(&mut steps, start, &mut state);
                                 coll_start = None;
-                                state = State::Value(PropertyType::Int);
                                 continue;
                             }
                         };
@@ -1808,12 +1781,8 @@ impl<'a> Binder<'a> {
                                     if p.ty == PropertyType::Object && p.collection == Collection::Single
                             );
                             if matches!(state, State::Object(_)) && to_one_link {
-                                let over = steps.split_off(steps.len() - 1);
-                                steps.push(Step::Aggregate {
-                                    op: AggregateOp::Count,
-                                    over,
-                                });
-                                state = State::Value(PropertyType::Int);
+                                let link = steps.len() - 1;
+                                count_from(&mut steps, link, &mut state);
                                 continue;
                             }
                         }
@@ -2117,6 +2086,17 @@ fn geo_shape_argument(value: &Value) -> Result<GeoShape, String> {
         });
     }
     Err("expected {center, distance}, {bottomLeft, topRight} or {outerRing, holes}".into())
+}
+
+/// Replaces the steps from `start` on with a count of what they reach (`[size]`, `@count` of a
+/// to-one link): the path then reads an int.
+fn count_from(steps: &mut Vec<Step>, start: usize, state: &mut State) {
+    let over = steps.split_off(start);
+    steps.push(Step::Aggregate {
+        op: AggregateOp::Count,
+        over,
+    });
+    *state = State::Value(PropertyType::Int);
 }
 
 fn flatten_single(state: &mut State) {

@@ -42,6 +42,8 @@
 //! order instead: same length and every pair satisfies the operator (`!=` is the negation of
 //! `==`, `IN` means `==`).
 
+// The parser's quantifiers and arithmetic operators bind unchanged.
+pub use super::ast::{ArithOp, Quantifier};
 use crate::schema::{Collection, PropertyType};
 use crate::value::Value;
 
@@ -149,17 +151,6 @@ pub struct Comparison {
     pub right: Expr,
 }
 
-/// `ANY`/`SOME`, `ALL`, `NONE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Quantifier {
-    /// At least one item satisfies the comparison.
-    Any,
-    /// Every item does (true for no items).
-    All,
-    /// No item does.
-    None,
-}
-
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompareOp {
@@ -222,19 +213,6 @@ pub enum Expr {
         /// The condition on each object (its paths start at that object).
         predicate: Box<Predicate>,
     },
-}
-
-/// An arithmetic operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
-    /// `+`.
-    Add,
-    /// `-`.
-    Sub,
-    /// `*`.
-    Mul,
-    /// `/`.
-    Div,
 }
 
 /// A key path, evaluated from one object.
