@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    element_is_nullable, header, single_is_nullable, string_literal, ClassPlan, Conversions,
-    Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS, SCHEMA_DOC,
+    element_is_nullable, header, single_is_nullable, string_literal, write_classes, ClassPlan,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS, SCHEMA_DOC,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -59,8 +59,10 @@ private fun <T> synclineDictionary(fields: Map<String, dev.syncline.Value>, key:
 
 "#;
 
-/// The decoding and encoding helper of every kind of element, after [`HELPERS`].
-fn write_kind_helpers(out: &mut String) {
+/// The helpers of the generated file: [`HELPERS`], then the decoding and encoding helper of
+/// every kind of element.
+fn write_helpers(out: &mut String) {
+    out.push_str(HELPERS);
     for kind in &HELPER_KINDS {
         let suffix = CONVERSIONS.helper_suffix(kind.element);
         let ty = TYPES.elements.of(kind.element);
@@ -146,12 +148,8 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
          public const val JSON: String = {}\n}}",
         string_literal(&plan.schema_json, Language::Kotlin)
     );
-    for class in &plan.classes {
-        out.push('\n');
-        class_code(plan, class, &mut out);
-    }
-    out.push_str(HELPERS);
-    write_kind_helpers(&mut out);
+    write_classes(plan, "\n", class_code, &mut out);
+    write_helpers(&mut out);
     out
 }
 

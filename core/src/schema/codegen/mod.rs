@@ -499,6 +499,19 @@ const fn helper_kind(
     }
 }
 
+/// Each class's code as `class_code` writes it, after `separator`.
+fn write_classes(
+    plan: &Plan<'_>,
+    separator: &str,
+    class_code: fn(&Plan<'_>, &ClassPlan<'_>, &mut String),
+    out: &mut String,
+) {
+    for class in &plan.classes {
+        out.push_str(separator);
+        class_code(plan, class, out);
+    }
+}
+
 /// Whether a field's single value may be null in the model (`T?`): optional scalars, links and
 /// embedded objects, and `mixed` (whose null is `Value` null, so it is not `T?`).
 fn single_is_nullable(property: &Property) -> bool {

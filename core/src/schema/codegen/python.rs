@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, snake_case, string_literal,
-    ClassPlan, Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
-    SCHEMA_DOC,
+    write_classes, ClassPlan, Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
+    HELPER_KINDS, SCHEMA_DOC,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -65,9 +65,10 @@ def _scalar(variant: typing.Any, attribute: str, expected: str) -> typing.Callab
 
 "#;
 
-/// The decoding and encoding helper of every kind of element, after [`HELPERS`]: `mixed`
-/// converts as itself, the others by their `Value` case.
-fn write_kind_helpers(out: &mut String) {
+/// The helpers of the generated file: [`HELPERS`], then the decoding and encoding helper of
+/// every kind of element (`mixed` converts as itself, the others by their `Value` case).
+fn write_helpers(out: &mut String) {
+    out.push_str(HELPERS);
     let cased = HELPER_KINDS
         .iter()
         .filter_map(|kind| Some((kind, kind.case?)));
@@ -145,12 +146,8 @@ pub(super) fn generate(plan: &Plan<'_>) -> String {
         "#: {SCHEMA_DOC}\nSCHEMA_JSON = {}",
         string_literal(&plan.schema_json, Language::Python)
     );
-    out.push_str(HELPERS);
-    write_kind_helpers(&mut out);
-    for class in &plan.classes {
-        out.push_str("\n\n");
-        class_code(plan, class, &mut out);
-    }
+    write_helpers(&mut out);
+    write_classes(plan, "\n\n", class_code, &mut out);
     out
 }
 

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    comment_safe, header, single_is_nullable, string_literal, ClassPlan, ElementTypes, FieldTypes,
-    Language, Plan,
+    comment_safe, header, single_is_nullable, string_literal, write_classes, ClassPlan,
+    ElementTypes, FieldTypes, Language, Plan,
 };
 use crate::schema::PropertyType;
 
@@ -85,10 +85,7 @@ const TYPES: FieldTypes = FieldTypes {
 pub(super) fn generate(plan: &Plan<'_>) -> String {
     let mut out = header("//");
     out.push_str(PRELUDE);
-    for class in &plan.classes {
-        out.push('\n');
-        class_code(plan, class, &mut out);
-    }
+    write_classes(plan, "\n", class_code, &mut out);
     out.push_str(
         "\n/** The schema these models were generated from: open the database with it. */\n",
     );
