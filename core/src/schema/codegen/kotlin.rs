@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use super::{
     element_is_nullable, header, single_is_nullable, string_literal, write_classes, ClassPlan,
-    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS, SCHEMA_DOC,
+    Conversions, Element, ElementTypes, FieldTypes, Language, Plan, CLASS_NAME_DOC,
+    FROM_FIELDS_DOC, HELPER_KINDS, SCHEMA_DOC, TO_FIELDS_DOC,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -179,7 +180,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
              \x20   override fun toString(): String = \"{name}()\"\n"
         );
     }
-    out.push_str("    /** The object's fields, to create or update it with the bindings. */\n");
+    let _ = writeln!(out, "    /** {TO_FIELDS_DOC} */");
     let _ = writeln!(
         out,
         "    public fun toFields(): Map<String, {VALUE}> = mapOf("
@@ -229,13 +230,13 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
         );
     }
     out.push_str("\n    public companion object {\n");
-    out.push_str("        /** The class's name in the database. */\n");
+    let _ = writeln!(out, "        /** {CLASS_NAME_DOC} */");
     let _ = writeln!(
         out,
         "        public const val CLASS_NAME: String = {}\n",
         string_literal(&class.class.name, Language::Kotlin)
     );
-    out.push_str("        /** The object read from its fields, as the bindings return them. */\n");
+    let _ = writeln!(out, "        /** {FROM_FIELDS_DOC} */");
     let _ = writeln!(
         out,
         "        public fun fromFields(fields: Map<String, {VALUE}>): {name} = fromFields(fields, CLASS_NAME)\n"

@@ -254,6 +254,15 @@ impl FieldPlan<'_> {
 const SCHEMA_DOC: &str =
     "The schema these models were generated from, in its JSON form: open the database with it.";
 
+/// The doc comment of a model type's constant holding its class's name.
+const CLASS_NAME_DOC: &str = "The class's name in the database.";
+
+/// The doc comment of a model type's conversion from the bindings' field map.
+const FROM_FIELDS_DOC: &str = "The object read from its fields, as the bindings return them.";
+
+/// The doc comment of a model type's conversion to the bindings' field map.
+const TO_FIELDS_DOC: &str = "The object's fields, to create or update it with the bindings.";
+
 /// How a language spells the type of one element: a name per scalar type (`mixed` for the
 /// bindings' value type), the bindings' link type, and a pattern for an embedded class's
 /// generated type (`%` stands for the type name).

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, snake_case, string_literal,
     write_classes, ClassPlan, Conversions, Element, ElementTypes, FieldTypes, Language, Plan,
-    HELPER_KINDS, SCHEMA_DOC,
+    FROM_FIELDS_DOC, HELPER_KINDS, SCHEMA_DOC, TO_FIELDS_DOC,
 };
 use crate::schema::{Collection, Property, PropertyType};
 
@@ -193,9 +193,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
         "    def from_fields(cls, fields: typing.Mapping[str, Value], path: str = {}) -> \"{name}\":",
         string_literal(&class.class.name, Language::Python)
     );
-    out.push_str(
-        "        \"\"\"The object read from its fields, as the bindings return them.\"\"\"\n",
-    );
+    let _ = writeln!(out, "        \"\"\"{FROM_FIELDS_DOC}\"\"\"");
     out.push_str("        return cls(\n");
     for field in &class.fields {
         let call = CONVERSIONS.read_field(plan, field.property);
@@ -203,9 +201,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     }
     out.push_str("        )\n\n");
     out.push_str("    def to_fields(self) -> typing.Dict[str, Value]:\n");
-    out.push_str(
-        "        \"\"\"The object's fields, to create or update it with the bindings.\"\"\"\n",
-    );
+    let _ = writeln!(out, "        \"\"\"{TO_FIELDS_DOC}\"\"\"");
     out.push_str("        return {\n");
     for field in &class.fields {
         let p = field.property;

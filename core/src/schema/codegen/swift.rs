@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use super::{
     comment_safe, element_is_nullable, header, single_is_nullable, string_literal, write_classes,
-    ClassPlan, Conversions, Element, ElementTypes, FieldTypes, Language, Plan, HELPER_KINDS,
-    SCHEMA_DOC,
+    ClassPlan, Conversions, Element, ElementTypes, FieldTypes, Language, Plan, CLASS_NAME_DOC,
+    FROM_FIELDS_DOC, HELPER_KINDS, SCHEMA_DOC, TO_FIELDS_DOC,
 };
 use crate::schema::{Collection, PropertyType};
 
@@ -182,7 +182,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
     let name = &class.type_name;
     let _ = writeln!(out, "/// {}", class.summary());
     let _ = writeln!(out, "public struct {name} {{");
-    out.push_str("    /// The class's name in the database.\n");
+    let _ = writeln!(out, "    /// {CLASS_NAME_DOC}");
     let _ = writeln!(
         out,
         "    public static let className = {}\n",
@@ -208,7 +208,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
         let _ = writeln!(out, "        self.{0} = {0}", field.ident);
     }
     out.push_str("    }\n\n");
-    out.push_str("    /// The object read from its fields, as the bindings return them.\n");
+    let _ = writeln!(out, "    /// {FROM_FIELDS_DOC}");
     out.push_str("    public init(fields: [String: Syncline.Value]) throws {\n");
     out.push_str("        try self.init(fields: fields, path: Self.className)\n    }\n\n");
     out.push_str("    fileprivate init(fields: [String: Syncline.Value], path: String) throws {\n");
@@ -217,7 +217,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
         let _ = writeln!(out, "        self.{} = {call}", field.ident);
     }
     out.push_str("    }\n\n");
-    out.push_str("    /// The object's fields, to create or update it with the bindings.\n");
+    let _ = writeln!(out, "    /// {TO_FIELDS_DOC}");
     out.push_str("    public func toFields() -> [String: Syncline.Value] {\n");
     if class.fields.is_empty() {
         out.push_str("        [:]\n    }\n");
