@@ -255,7 +255,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
             out,
             "\n        internal fun fromValue(value: {VALUE}, path: String): {name} =\n\
              \x20           fromFields((value as? {VALUE}.Embedded)?.fields ?: throw synclineWrongType(value, path, {}), path)",
-            string_literal(&format!("an embedded {}", class.class.name), Language::Kotlin)
+            CONVERSIONS.embedded_expected(class)
         );
     }
     out.push_str("    }\n}\n");

@@ -405,6 +405,12 @@ impl Conversions {
         }
     }
 
+    /// What a type error names as expected where an object of the embedded class `class`
+    /// belongs, as a string literal.
+    fn embedded_expected(&self, class: &ClassPlan<'_>) -> String {
+        string_literal(&format!("an embedded {}", class.class.name), self.language)
+    }
+
     /// The encoding function of a scalar or link element.
     fn encoder(&self, element: Element<'_>) -> String {
         fill(self.encode, &self.helper_suffix(element))

@@ -243,10 +243,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
         let _ = writeln!(
             out,
             "            raise _wrong_type(value, path, {})",
-            string_literal(
-                &format!("an embedded {}", class.class.name),
-                Language::Python
-            )
+            CONVERSIONS.embedded_expected(class)
         );
         out.push_str("        return cls.from_fields(value.fields, path)\n\n");
         out.push_str("    def _to_value(self) -> Value:\n");

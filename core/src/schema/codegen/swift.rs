@@ -256,10 +256,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
         let _ = writeln!(
             out,
             "            throw synclineWrongType(value, path, {})",
-            string_literal(
-                &format!("an embedded {}", class.class.name),
-                Language::Swift
-            )
+            CONVERSIONS.embedded_expected(class)
         );
         out.push_str("        }\n        try self.init(fields: fields, path: path)\n    }\n\n");
         out.push_str("    fileprivate func toValue() -> Syncline.Value {\n");
