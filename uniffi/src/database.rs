@@ -8,7 +8,7 @@ use syncline_core as core;
 use crate::error::{Result, SynclineError};
 use crate::migration::{from_handler, MigrationHandler};
 use crate::observe::{forward, ChangeListener, ObserverHandle};
-use crate::query::{arguments, with_modifiers, SortDescriptor};
+use crate::query::{arguments, result_objects, with_modifiers, SortDescriptor};
 use crate::schema::{classes_from_schema, schema_from_classes, ClassSchema};
 use crate::transaction::{WriteBlock, WriteTransaction};
 use crate::value::{fields_from_document, PrimaryKey, Value};
@@ -224,14 +224,8 @@ impl Database {
         let args = arguments(args)?;
         self.core()?.read(|txn| {
             let results = txn.query(&class_name, &text, &args)?;
-            let mut objects = Vec::with_capacity(results.len());
-            for pk in &results.keys {
-                // The snapshot is the one the query ran on, so every key is there.
-                if let Some(object) = txn.get(&class_name, pk)? {
-                    objects.push(DbObject::from(object));
-                }
-            }
-            Ok(objects)
+            let objects = result_objects(&results, |pk| txn.get(&class_name, pk))?;
+            Ok(objects.into_iter().map(DbObject::from).collect())
         })
     }
 

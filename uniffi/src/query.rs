@@ -20,6 +20,19 @@ pub(crate) fn arguments(args: Vec<Value>) -> Result<Vec<core::Value>> {
     args.into_iter().map(core::Value::try_from).collect()
 }
 
+/// The objects of a query's `results`, in order. `get` reads in the snapshot the query ran on,
+/// so every key is there.
+pub(crate) fn result_objects(
+    results: &core::Results,
+    get: impl Fn(&core::PrimaryKey) -> core::Result<Option<core::Object>>,
+) -> core::Result<Vec<core::Object>> {
+    results
+        .keys
+        .iter()
+        .filter_map(|pk| get(pk).transpose())
+        .collect()
+}
+
 /// `rql` with the sort keys and limit appended as RQL's own `SORT(…)` and `LIMIT(…)` clauses,
 /// so that the core's one query path handles them.
 pub(crate) fn with_modifiers(
@@ -81,6 +94,36 @@ mod tests {
             with_modifiers("TRUEPREDICATE", &[], None).expect("valid"),
             "TRUEPREDICATE"
         );
+    }
+
+    #[test]
+    fn result_objects_are_in_query_order_and_pass_on_read_errors() {
+        let schema = core::Schema::from_json_str(
+            r#"[{"name": "Task", "primaryKey": "_id", "properties": {"_id": "int", "rank": "int"}}]"#,
+        )
+        .expect("valid schema");
+        let db = core::Database::open_temporary(core::Config::new(schema)).expect("open");
+        db.write(|txn| {
+            for (id, rank) in [(1, 20), (2, 30), (3, 10)] {
+                let mut doc = core::Document::new();
+                doc.insert("_id", core::Value::Int(id));
+                doc.insert("rank", core::Value::Int(rank));
+                txn.create("Task", doc)?;
+            }
+            Ok::<_, core::Error>(())
+        })
+        .expect("write");
+        db.read(|txn| {
+            let results = txn.query("Task", "rank > 10 SORT(rank DESC)", &[])?;
+            let objects = result_objects(&results, |pk| txn.get("Task", pk))?;
+            let ids: Vec<_> = objects.iter().map(|o| o.pk.clone()).collect();
+            assert_eq!(ids, [core::PrimaryKey::Int(2), core::PrimaryKey::Int(1)]);
+            let err = result_objects(&results, |_| Err(core::Error::callback("gone")))
+                .expect_err("a failed read fails the whole list");
+            assert!(err.to_string().contains("gone"), "{err}");
+            Ok::<_, core::Error>(())
+        })
+        .expect("read");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use syncline_core as core;
 use crate::database::DbObject;
 use crate::error::{CallbackError, Result, SynclineError};
 use crate::migration::MigrationScope;
-use crate::query::arguments;
+use crate::query::{arguments, result_objects};
 use crate::value::{document_from_fields, PrimaryKey, Value};
 
 /// Application code run inside a write transaction (`Database.write`).
@@ -180,13 +180,8 @@ impl WriteTransaction {
         let args = arguments(args)?;
         self.with(|txn| {
             let results = txn.query(&class_name, &rql, &args)?;
-            let mut objects = Vec::with_capacity(results.len());
-            for pk in &results.keys {
-                if let Some(object) = txn.get(&class_name, pk)? {
-                    objects.push(DbObject::from(object));
-                }
-            }
-            Ok(objects)
+            let objects = result_objects(&results, |pk| txn.get(&class_name, pk))?;
+            Ok(objects.into_iter().map(DbObject::from).collect())
         })
     }
 

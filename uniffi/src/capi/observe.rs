@@ -12,6 +12,7 @@ use super::{
     entry, json as ejson, null_argument, out_entry, str_arg, text_entry, CResult, Failure,
 };
 use crate::observe::ObserverHandle;
+use crate::query::result_objects;
 
 /// A change callback: receives one event as a JSON object (valid during the call only) and
 /// the `user_data` given when observing. It runs on the thread that committed.
@@ -155,13 +156,7 @@ pub unsafe extern "C" fn syncline_database_query(
             let q = query_input(db, class_name, rql, args_json)?;
             let objects = q.core.read(|txn| {
                 let results = txn.query(q.class_name, q.rql, &q.args)?;
-                let mut out = Vec::with_capacity(results.len());
-                for pk in &results.keys {
-                    if let Some(object) = txn.get(q.class_name, pk)? {
-                        out.push(object);
-                    }
-                }
-                Ok::<_, syncline_core::Error>(out)
+                result_objects(&results, |pk| txn.get(q.class_name, pk))
             })?;
             Ok(ejson::objects_text(q.core.schema(), &objects))
         })
