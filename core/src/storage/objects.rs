@@ -151,6 +151,72 @@ pub fn pk_display(pk: &PrimaryKey) -> String {
     }
 }
 
+/// A property that can hold a link to one object: a link property to its class, or a mixed
+/// property (whose links are tagged).
+pub(crate) struct LinkHolder<'c> {
+    /// The class that has the property.
+    pub class: &'c ObjectSchema,
+    /// The property.
+    pub prop: &'c Property,
+    /// Whether it is a link property to the object's class (else it is mixed).
+    pub direct: bool,
+    /// The stored form of the link: the `?1` of the link conditions.
+    pub arg: Sql,
+}
+
+/// Every property of the schema that can hold a link to the object at `row` of `class`, in
+/// schema order (the properties computed from others included).
+pub(crate) fn link_holders<'c>(
+    cat: &'c Catalog,
+    class: &ObjectSchema,
+    row: i64,
+) -> Vec<LinkHolder<'c>> {
+    let mixed_link = encode_mixed_link(&class.name, row);
+    let mut holders = Vec::new();
+    for other in &cat.schema.classes {
+        for prop in &other.properties {
+            let direct = prop.ty == PropertyType::Object
+                && prop.object_type.as_deref() == Some(class.name.as_str());
+            if !direct && prop.ty != PropertyType::Mixed {
+                continue;
+            }
+            let arg = if direct {
+                Sql::Integer(row)
+            } else {
+                mixed_link.clone()
+            };
+            holders.push(LinkHolder {
+                class: other,
+                prop,
+                direct,
+                arg,
+            });
+        }
+    }
+    holders
+}
+
+/// The condition on a class table that finds the link in the column of `prop` (a mixed
+/// column must also be tagged as a link).
+pub(crate) fn column_link_condition(prop: &Property, direct: bool) -> String {
+    let col = quote(&prop.name);
+    if direct {
+        format!("{col} = ?1")
+    } else {
+        let tag = quote(&tag_column(&prop.name));
+        format!("{tag} = 11 AND {col} = ?1")
+    }
+}
+
+/// The condition on an element table that finds the link in `value`.
+pub(crate) fn element_link_condition(direct: bool) -> &'static str {
+    if direct {
+        "value = ?1"
+    } else {
+        "\"value@type\" = 11 AND value = ?1"
+    }
+}
+
 /// An ordering key that puts a new element at position `index` of `entries` (sorted by key;
 /// `index` = length is after the last).
 fn key_at(entries: &[ListEntry], index: usize) -> Result<Vec<u8>> {
@@ -1611,60 +1677,46 @@ impl<'a> Store<'a> {
 
     /// Removes every link to the object at `row` of `class`.
     fn unlink(&self, ctx: &WriteCtx, class: &ObjectSchema, row: i64) -> Result<()> {
-        let mixed_link = encode_mixed_link(&class.name, row);
         let mut touched: Vec<(String, i64)> = Vec::new();
-        for other in &self.cat.schema.classes {
-            for prop in &other.properties {
-                let links_here = prop.ty == PropertyType::Object
-                    && prop.object_type.as_deref() == Some(class.name.as_str());
-                let mixed = prop.ty == PropertyType::Mixed;
-                if !links_here && !mixed {
-                    continue;
+        for holder in link_holders(self.cat, class, row) {
+            let (other, prop, direct) = (holder.class, holder.prop, holder.direct);
+            let owners: Vec<i64> = match storage_of(prop) {
+                Storage::Computed => continue,
+                Storage::Column => {
+                    let col = quote(&prop.name);
+                    let cond = column_link_condition(prop, direct);
+                    let set = if direct {
+                        format!("{col} = NULL")
+                    } else {
+                        let tag = quote(&tag_column(&prop.name));
+                        format!("{col} = NULL, {tag} = 0")
+                    };
+                    let mut stmt = self.conn.prepare_cached(&format!(
+                        "UPDATE {} SET {set} WHERE {cond} RETURNING _row",
+                        self.cat.table(&other.name)
+                    ))?;
+                    let rows = stmt.query_map([&holder.arg], |r| r.get(0))?;
+                    rows.collect::<rusqlite::Result<_>>()?
                 }
-                let (cond, arg) = if links_here {
-                    ("value = ?1", Sql::Integer(row))
-                } else {
-                    ("\"value@type\" = 11 AND value = ?1", mixed_link.clone())
-                };
-                let owners: Vec<i64> = match storage_of(prop) {
-                    Storage::Computed => continue,
-                    Storage::Column => {
-                        let col = quote(&prop.name);
-                        let (cond, set) = if links_here {
-                            (format!("{col} = ?1"), format!("{col} = NULL"))
+                Storage::Elements => {
+                    let table = self.cat.elements(&other.name, &prop.name);
+                    let cond = element_link_condition(direct);
+                    let sql = if prop.collection == Collection::Dictionary {
+                        let set = if direct {
+                            "value = NULL"
                         } else {
-                            let tag = quote(&tag_column(&prop.name));
-                            (
-                                format!("{tag} = 11 AND {col} = ?1"),
-                                format!("{col} = NULL, {tag} = 0"),
-                            )
+                            "value = NULL, \"value@type\" = 0"
                         };
-                        let mut stmt = self.conn.prepare_cached(&format!(
-                            "UPDATE {} SET {set} WHERE {cond} RETURNING _row",
-                            self.cat.table(&other.name)
-                        ))?;
-                        let rows = stmt.query_map([&arg], |r| r.get(0))?;
-                        rows.collect::<rusqlite::Result<_>>()?
-                    }
-                    Storage::Elements => {
-                        let table = self.cat.elements(&other.name, &prop.name);
-                        let sql = if prop.collection == Collection::Dictionary {
-                            let set = if mixed {
-                                "value = NULL, \"value@type\" = 0"
-                            } else {
-                                "value = NULL"
-                            };
-                            format!("UPDATE {table} SET {set} WHERE {cond} RETURNING owner")
-                        } else {
-                            format!("DELETE FROM {table} WHERE {cond} RETURNING owner")
-                        };
-                        let mut stmt = self.conn.prepare_cached(&sql)?;
-                        let rows = stmt.query_map([&arg], |r| r.get(0))?;
-                        rows.collect::<rusqlite::Result<_>>()?
-                    }
-                };
-                touched.extend(owners.into_iter().map(|o| (other.name.clone(), o)));
-            }
+                        format!("UPDATE {table} SET {set} WHERE {cond} RETURNING owner")
+                    } else {
+                        format!("DELETE FROM {table} WHERE {cond} RETURNING owner")
+                    };
+                    let mut stmt = self.conn.prepare_cached(&sql)?;
+                    let rows = stmt.query_map([&holder.arg], |r| r.get(0))?;
+                    rows.collect::<rusqlite::Result<_>>()?
+                }
+            };
+            touched.extend(owners.into_iter().map(|o| (other.name.clone(), o)));
         }
         ctx.touched.borrow_mut().extend(touched);
         Ok(())

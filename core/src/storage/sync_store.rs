@@ -41,7 +41,9 @@ use crate::value::{Document, Link, PrimaryKey, Value};
 
 use super::encode::{decode_scalar, encode_scalar};
 use super::layout::{storage_of, Catalog, Storage};
-use super::objects::{Store, WriteCtx};
+use super::objects::{
+    column_link_condition, element_link_condition, link_holders, Store, WriteCtx,
+};
 use super::StorageError;
 
 const SCHEMA: &str = "
@@ -2776,86 +2778,63 @@ impl SqliteMergeStore<'_> {
         }
         let cat: &Catalog = self.store.cat;
         let target = self.store.link_of(&class.name, row)?;
-        let mixed_link = super::encode::encode_mixed_link(&class.name, row);
         let mut found: Vec<(&ObjectSchema, i64, &Property, LinkSlot)> = Vec::new();
-        for other in &cat.schema.classes {
-            for prop in &other.properties {
-                let links_here = prop.ty == PropertyType::Object
-                    && prop.object_type.as_deref() == Some(class.name.as_str());
-                let mixed = prop.ty == PropertyType::Mixed;
-                if !links_here && !mixed {
-                    continue;
-                }
-                let arg = if links_here {
-                    Sql::Integer(row)
-                } else {
-                    mixed_link.clone()
-                };
-                match storage_of(prop) {
-                    Storage::Computed => {}
-                    Storage::Column => {
-                        let col = super::layout::quote(&prop.name);
-                        let cond = if links_here {
-                            format!("{col} = ?1")
-                        } else {
-                            let tag = super::layout::quote(&super::layout::tag_column(&prop.name));
-                            format!("{tag} = 11 AND {col} = ?1")
-                        };
-                        let mut stmt = self
-                            .conn()
-                            .prepare_cached(&format!(
-                                "SELECT _row FROM {} WHERE {cond}",
-                                cat.table(&other.name)
-                            ))
-                            .map_err(sql_err)?;
-                        let owners = stmt
-                            .query_map([&arg], |r| r.get::<_, i64>(0))
-                            .map_err(sql_err)?;
-                        for owner in owners {
-                            found.push((other, owner.map_err(sql_err)?, prop, LinkSlot::Field));
-                        }
+        for holder in link_holders(cat, class, row) {
+            let (other, prop) = (holder.class, holder.prop);
+            match storage_of(prop) {
+                Storage::Computed => {}
+                Storage::Column => {
+                    let cond = column_link_condition(prop, holder.direct);
+                    let mut stmt = self
+                        .conn()
+                        .prepare_cached(&format!(
+                            "SELECT _row FROM {} WHERE {cond}",
+                            cat.table(&other.name)
+                        ))
+                        .map_err(sql_err)?;
+                    let owners = stmt
+                        .query_map([&holder.arg], |r| r.get::<_, i64>(0))
+                        .map_err(sql_err)?;
+                    for owner in owners {
+                        found.push((other, owner.map_err(sql_err)?, prop, LinkSlot::Field));
                     }
-                    Storage::Elements => {
-                        let table = cat.elements(&other.name, &prop.name);
-                        let cond = if links_here {
-                            "value = ?1"
-                        } else {
-                            "\"value@type\" = 11 AND value = ?1"
+                }
+                Storage::Elements => {
+                    let table = cat.elements(&other.name, &prop.name);
+                    let cond = element_link_condition(holder.direct);
+                    let columns = match prop.collection {
+                        Collection::List => "owner, eclock, ereplica, eseq, pos, NULL",
+                        Collection::Dictionary => "owner, 0, 0, 0, NULL, key",
+                        _ => "owner, 0, 0, 0, NULL, NULL",
+                    };
+                    type Hit = (i64, i64, i64, i64, Option<Vec<u8>>, Option<String>);
+                    let mut stmt = self
+                        .conn()
+                        .prepare_cached(&format!("SELECT {columns} FROM {table} WHERE {cond}"))
+                        .map_err(sql_err)?;
+                    let hits = stmt
+                        .query_map([&holder.arg], |r| {
+                            Ok((
+                                r.get(0)?,
+                                r.get(1)?,
+                                r.get(2)?,
+                                r.get(3)?,
+                                r.get(4)?,
+                                r.get(5)?,
+                            ))
+                        })
+                        .map_err(sql_err)?;
+                    for hit in hits {
+                        let (owner, c, r, seq, pos, key): Hit = hit.map_err(sql_err)?;
+                        let slot = match prop.collection {
+                            Collection::List => LinkSlot::Element(
+                                super::objects::element_id(c, r, seq)?,
+                                pos.unwrap_or_default(),
+                            ),
+                            Collection::Dictionary => LinkSlot::Key(key.unwrap_or_default()),
+                            _ => LinkSlot::SetElement,
                         };
-                        let columns = match prop.collection {
-                            Collection::List => "owner, eclock, ereplica, eseq, pos, NULL",
-                            Collection::Dictionary => "owner, 0, 0, 0, NULL, key",
-                            _ => "owner, 0, 0, 0, NULL, NULL",
-                        };
-                        type Hit = (i64, i64, i64, i64, Option<Vec<u8>>, Option<String>);
-                        let mut stmt = self
-                            .conn()
-                            .prepare_cached(&format!("SELECT {columns} FROM {table} WHERE {cond}"))
-                            .map_err(sql_err)?;
-                        let hits = stmt
-                            .query_map([&arg], |r| {
-                                Ok((
-                                    r.get(0)?,
-                                    r.get(1)?,
-                                    r.get(2)?,
-                                    r.get(3)?,
-                                    r.get(4)?,
-                                    r.get(5)?,
-                                ))
-                            })
-                            .map_err(sql_err)?;
-                        for hit in hits {
-                            let (owner, c, r, seq, pos, key): Hit = hit.map_err(sql_err)?;
-                            let slot = match prop.collection {
-                                Collection::List => LinkSlot::Element(
-                                    super::objects::element_id(c, r, seq)?,
-                                    pos.unwrap_or_default(),
-                                ),
-                                Collection::Dictionary => LinkSlot::Key(key.unwrap_or_default()),
-                                _ => LinkSlot::SetElement,
-                            };
-                            found.push((other, owner, prop, slot));
-                        }
+                        found.push((other, owner, prop, slot));
                     }
                 }
             }
