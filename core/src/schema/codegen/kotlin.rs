@@ -123,7 +123,7 @@ const TYPES: FieldTypes = FieldTypes {
     dictionary: "Map<String, %>",
 };
 
-/// Kotlin's conversion helpers (in [`HELPERS`]).
+/// Kotlin's conversion helpers (written by [`write_helpers`]).
 const CONVERSIONS: Conversions = Conversions {
     language: Language::Kotlin,
     snake_case: false,

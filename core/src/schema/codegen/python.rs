@@ -120,7 +120,7 @@ const TYPES: FieldTypes = FieldTypes {
     dictionary: "typing.Dict[str, %]",
 };
 
-/// Python's conversion helpers (in [`HELPERS`]).
+/// Python's conversion helpers (written by [`write_helpers`]).
 const CONVERSIONS: Conversions = Conversions {
     language: Language::Python,
     snake_case: true,

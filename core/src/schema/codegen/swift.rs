@@ -147,7 +147,7 @@ const TYPES: FieldTypes = FieldTypes {
     dictionary: "[String: %]",
 };
 
-/// Swift's conversion helpers (in [`HELPERS`]).
+/// Swift's conversion helpers (written by [`write_helpers`]).
 const CONVERSIONS: Conversions = Conversions {
     language: Language::Swift,
     snake_case: false,
