@@ -184,7 +184,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
                 .map(|d| format!(" = {d}"))
                 .unwrap_or_default(),
             comment_safe(&p.name),
-            p.type_description()
+            comment_safe(&p.type_description())
         );
     }
     out.push_str("\n    @classmethod\n");

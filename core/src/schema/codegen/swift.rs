@@ -195,7 +195,7 @@ fn class_code(plan: &Plan<'_>, class: &ClassPlan<'_>, out: &mut String) {
             out,
             "    /// `{}`: {}.",
             comment_safe(&field.property.name),
-            field.property.type_description()
+            comment_safe(&field.property.type_description())
         );
         let _ = writeln!(out, "    public var {}: {ty}", field.ident);
         let default = default_value(field.property);

@@ -199,6 +199,41 @@ fn typescript_and_c_declarations() {
     }
 }
 
+/// A class name with a line break (the schema allows it) stays inside the comments that
+/// describe a link to it, in every language.
+#[test]
+fn a_line_break_in_a_linked_class_name_stays_in_its_comment() {
+    let schema = Schema::new(vec![
+        ObjectSchema::new(
+            "Owner",
+            vec![
+                Property::new("_id", Int),
+                Property::link("pet", "Pet\nfn injected()"),
+            ],
+        )
+        .with_primary_key("_id"),
+        ObjectSchema::new("Pet\nfn injected()", vec![Property::new("_id", Int)])
+            .with_primary_key("_id"),
+    ]);
+    for language in [
+        Language::Swift,
+        Language::Kotlin,
+        Language::Python,
+        Language::TypeScript,
+        Language::C,
+    ] {
+        let code = schema.generate_models(language).unwrap();
+        // The schema's JSON keeps the name escaped; only a broken comment puts the rest of the
+        // name at the start of a line.
+        for line in code.lines() {
+            assert!(
+                !line.trim_start().starts_with("fn injected"),
+                "{language:?}: the name escaped its comment: {line:?}\n{code}"
+            );
+        }
+    }
+}
+
 #[test]
 fn clashing_names_and_invalid_schemas_are_errors() {
     let schema = Schema::new(vec![ObjectSchema::new(
