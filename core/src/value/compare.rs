@@ -355,6 +355,31 @@ fn cmp_int_double(i: i64, d: f64) -> Option<Ordering> {
 }
 
 /// Rank of a value's type in the total `SORT` order.
+/// Compares two sequences item by item with `cmp`; when one is a prefix of the other, the
+/// shorter sorts first.
+fn lexicographic<T>(
+    mut a: impl Iterator<Item = T>,
+    mut b: impl Iterator<Item = T>,
+    cmp: impl Fn(T, T) -> Ordering,
+) -> Ordering {
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) => match cmp(x, y) {
+                Ordering::Equal => {}
+                other => return other,
+            },
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        }
+    }
+}
+
+/// Orders dictionary or embedded-object entries by key, then by value.
+fn entry_cmp<K: Ord + ?Sized>((ka, va): (&K, &Value), (kb, vb): (&K, &Value)) -> Ordering {
+    ka.cmp(kb).then_with(|| va.sort_cmp(vb))
+}
+
 fn sort_rank(v: &Value) -> u8 {
     match v {
         Value::Null => 0,
@@ -490,31 +515,13 @@ impl Value {
             },
             (Value::Link(a), Value::Link(b)) => a.cmp(b),
             (Value::List(a), Value::List(b)) | (Value::Set(a), Value::Set(b)) => {
-                for (x, y) in a.iter().zip(b) {
-                    let o = x.sort_cmp(y);
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                a.len().cmp(&b.len())
+                lexicographic(a.iter(), b.iter(), |x, y| x.sort_cmp(y))
             }
             (Value::Dictionary(a), Value::Dictionary(b)) => {
-                for ((ka, va), (kb, vb)) in a.iter().zip(b) {
-                    let o = ka.cmp(kb).then_with(|| va.sort_cmp(vb));
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                a.len().cmp(&b.len())
+                lexicographic(a.iter(), b.iter(), entry_cmp)
             }
             (Value::Embedded(a), Value::Embedded(b)) => {
-                for ((ka, va), (kb, vb)) in a.iter().zip(b) {
-                    let o = ka.cmp(kb).then_with(|| va.sort_cmp(vb));
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                a.len().cmp(&b.len())
+                lexicographic(a.iter(), b.iter(), entry_cmp)
             }
             (a, b) => a.query_cmp(b).unwrap_or(Ordering::Equal),
         }
