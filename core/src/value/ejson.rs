@@ -130,24 +130,20 @@ fn parse_i64(text: &str, context: &str) -> Result<i64, ValueError> {
         .map_err(|_| err(context, format!("{text:?} is not a 64-bit integer")))
 }
 
-fn parse_f64(text: &str, context: &str) -> Result<f64, ValueError> {
+/// A float written as text; `NaN`, `Infinity` and `-Infinity` (and `nan`, `inf`, `-inf`)
+/// parse as themselves, here given as `[nan, infinity, negative infinity]` of the float type
+/// (a float is parsed as itself, not narrowed from a double, so it rounds once).
+fn parse_float<F: std::str::FromStr>(
+    text: &str,
+    context: &str,
+    [nan, infinity, negative_infinity]: [F; 3],
+) -> Result<F, ValueError> {
     match text.trim() {
-        "NaN" | "nan" => Ok(f64::NAN),
-        "Infinity" | "inf" | "+Infinity" => Ok(f64::INFINITY),
-        "-Infinity" | "-inf" => Ok(f64::NEG_INFINITY),
+        "NaN" | "nan" => Ok(nan),
+        "Infinity" | "inf" | "+Infinity" => Ok(infinity),
+        "-Infinity" | "-inf" => Ok(negative_infinity),
         t => t
-            .parse::<f64>()
-            .map_err(|_| err(context, format!("{text:?} is not a number"))),
-    }
-}
-
-fn parse_f32(text: &str, context: &str) -> Result<f32, ValueError> {
-    match text.trim() {
-        "NaN" | "nan" => Ok(f32::NAN),
-        "Infinity" | "inf" | "+Infinity" => Ok(f32::INFINITY),
-        "-Infinity" | "-inf" => Ok(f32::NEG_INFINITY),
-        t => t
-            .parse::<f32>()
+            .parse::<F>()
             .map_err(|_| err(context, format!("{text:?} is not a number"))),
     }
 }
@@ -186,7 +182,7 @@ fn read_f64(json: &Json, context: &str) -> Result<f64, ValueError> {
     }
     for key in ["$numberDouble", "$numberLong", "$numberInt"] {
         if let Some(s) = wrapped_string(json, key, context)? {
-            return parse_f64(s, context);
+            return parse_float(s, context, [f64::NAN, f64::INFINITY, f64::NEG_INFINITY]);
         }
     }
     Err(err(
@@ -198,7 +194,7 @@ fn read_f64(json: &Json, context: &str) -> Result<f64, ValueError> {
 fn read_f32(json: &Json, context: &str) -> Result<f32, ValueError> {
     for key in ["$numberDouble", "$numberLong", "$numberInt"] {
         if let Some(s) = wrapped_string(json, key, context)? {
-            return parse_f32(s, context);
+            return parse_float(s, context, [f32::NAN, f32::INFINITY, f32::NEG_INFINITY]);
         }
     }
     // A JSON number is parsed as the nearest f64 first; narrowing it gives the float the text
