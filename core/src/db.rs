@@ -1264,46 +1264,18 @@ impl WriteTransaction {
             let Some(value) = given.or(prop.default.as_ref()) else {
                 continue;
             };
-            let at = || vec![PathSegment::Property(prop.name.clone())];
-            match value {
-                Value::List(items) if prop.collection == Collection::List => {
-                    let entries = self.store()?.list_entries(schema, prop, row)?;
-                    for (entry, item) in entries.into_iter().zip(items) {
-                        let op = Operation::ListInsert {
-                            element: entry.id,
-                            position: entry.pos,
-                            value: item.clone(),
-                        };
-                        self.recorder.record(class, pk, &at(), &op);
-                    }
-                }
-                Value::Set(items) | Value::List(items) => {
-                    for item in items {
-                        let op = Operation::SetAdd {
-                            value: item.clone(),
-                        };
-                        self.recorder.record(class, pk, &at(), &op);
-                    }
-                }
-                Value::Dictionary(map) => {
-                    for (key, v) in map {
-                        let op = Operation::DictionarySet {
-                            key: key.clone(),
-                            value: v.clone(),
-                        };
-                        self.recorder.record(class, pk, &at(), &op);
-                    }
-                }
-                Value::Embedded(map) => {
-                    for (key, v) in map {
-                        let op = Operation::DictionarySet {
-                            key: key.to_owned(),
-                            value: v.clone(),
-                        };
-                        self.recorder.record(class, pk, &at(), &op);
-                    }
-                }
-                _ => {}
+            // The storage took only values of the property's collection kind, so these are
+            // all its elements.
+            let target = Target {
+                class: schema,
+                row,
+                prop,
+                element: None,
+            };
+            let ops = self.collection_ops(&self.store()?, &target, value)?;
+            let at = [PathSegment::Property(prop.name.clone())];
+            for op in ops {
+                self.recorder.record(class, pk, &at, &op);
             }
         }
         Ok(())
