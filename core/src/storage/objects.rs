@@ -240,6 +240,18 @@ fn key_at(entries: &[ListEntry], index: usize) -> Result<Vec<u8>> {
     Ok(pos)
 }
 
+/// The primary key `pk` of `class` (whose key property is `pk_prop`) as its column stores it,
+/// as the tombstones keep it.
+pub(crate) fn stored_pk(class: &ObjectSchema, pk_prop: &Property, pk: &PrimaryKey) -> Result<Sql> {
+    Ok(match pk {
+        PrimaryKey::Null => Sql::Null,
+        pk => {
+            let v = Value::from(pk.clone());
+            encode_scalar(pk_prop.ty, &v).map_err(|e| mismatch(class, pk_prop, e, &v))?
+        }
+    })
+}
+
 fn mismatch(class: &ObjectSchema, prop: &Property, expected: &str, found: &Value) -> StorageError {
     StorageError::TypeMismatch {
         class: class.name.clone(),
@@ -1734,13 +1746,7 @@ impl<'a> Store<'a> {
         };
         ctx.tombstones.set(Some(true));
         let stamp = ctx.stamp;
-        let pk_sql = match pk {
-            PrimaryKey::Null => Sql::Null,
-            pk => {
-                let v = Value::from(pk.clone());
-                encode_scalar(pk_prop.ty, &v).map_err(|e| mismatch(class, pk_prop, e, &v))?
-            }
-        };
+        let pk_sql = stored_pk(class, pk_prop, pk)?;
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO __syncline_tombstones (class, pk, clock, replica) VALUES (?1, ?2, ?3, ?4)",
@@ -1773,13 +1779,7 @@ impl<'a> Store<'a> {
         if !any {
             return Ok(());
         }
-        let pk_sql = match pk {
-            PrimaryKey::Null => Sql::Null,
-            pk => {
-                let v = Value::from(pk.clone());
-                encode_scalar(pk_prop.ty, &v).map_err(|e| mismatch(class, pk_prop, e, &v))?
-            }
-        };
+        let pk_sql = stored_pk(class, pk_prop, pk)?;
         self.conn
             .prepare_cached("DELETE FROM __syncline_tombstones WHERE class = ?1 AND pk IS ?2")?
             .execute(params![class.name, pk_sql])?;

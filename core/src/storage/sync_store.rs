@@ -39,7 +39,7 @@ use crate::sync::merge::{integrate, Entry, Ghost, ListElement, MergeStore, Objec
 use crate::sync::{Changeset, ElementId, Instruction, Operation, PathSegment, ReplicaId, Stamp};
 use crate::value::{Document, Link, PrimaryKey, Value};
 
-use super::encode::{decode_scalar, encode_scalar};
+use super::encode::decode_scalar;
 use super::layout::{storage_of, Catalog, Storage};
 use super::objects::{
     column_link_condition, element_link_condition, link_holders, Store, WriteCtx,
@@ -872,18 +872,7 @@ impl<'a> SqliteMergeStore<'a> {
         let Some(pk_prop) = class.primary_key_property() else {
             return Ok(None);
         };
-        let pk_sql = match pk {
-            PrimaryKey::Null => Sql::Null,
-            pk => {
-                let v = Value::from(pk.clone());
-                encode_scalar(pk_prop.ty, &v).map_err(|expected| StorageError::TypeMismatch {
-                    class: class.name.clone(),
-                    property: pk_prop.name.clone(),
-                    expected: expected.into(),
-                    found: v.type_name().into(),
-                })?
-            }
-        };
+        let pk_sql = super::objects::stored_pk(class, pk_prop, pk)?;
         let found: Option<(i64, i64)> = self
             .conn()
             .prepare_cached(
