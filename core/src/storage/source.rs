@@ -42,6 +42,24 @@ impl Store<'_> {
         decode_pk_as(schema.primary_key_property().map(|p| p.ty), raw)
     }
 
+    /// Runs `sql` with `params` and decodes the primary keys of `class` in its first column.
+    fn query_pks(
+        &self,
+        class: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<PrimaryKey>, QueryError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(sql_err)?;
+        let raw: Vec<Sql> = stmt
+            .query_map(params, |r| r.get(0))
+            .map_err(sql_err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(sql_err)?;
+        raw.into_iter()
+            .map(|r| self.decode_pk(class, r).map_err(source_err))
+            .collect()
+    }
+
     fn row_for(&self, object: &Link) -> Result<Option<i64>, QueryError> {
         let Ok(schema) = self.cat.class(&object.class) else {
             return Ok(None);
@@ -62,21 +80,8 @@ impl ObjectSource for Store<'_> {
             .primary_key
             .as_deref()
             .map_or_else(|| "_row".to_owned(), quote);
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {pk} FROM {} ORDER BY _row",
-                self.cat.table(class)
-            ))
-            .map_err(sql_err)?;
-        let raw: Vec<Sql> = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(sql_err)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(sql_err)?;
-        raw.into_iter()
-            .map(|r| self.decode_pk(class, r).map_err(source_err))
-            .collect()
+        let sql = format!("SELECT {pk} FROM {} ORDER BY _row", self.cat.table(class));
+        self.query_pks(class, &sql, [])
     }
 
     fn contains(&self, object: &Link) -> Result<bool, QueryError> {
@@ -139,15 +144,7 @@ impl ObjectSource for Store<'_> {
             ),
             _ => return Ok(Vec::new()),
         };
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(sql_err)?;
-        let raw: Vec<Sql> = stmt
-            .query_map([row], |r| r.get(0))
-            .map_err(sql_err)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(sql_err)?;
-        raw.into_iter()
-            .map(|r| self.decode_pk(origin_class, r).map_err(source_err))
-            .collect()
+        self.query_pks(origin_class, &sql, [row])
     }
 
     fn embedded_backlink_owners(

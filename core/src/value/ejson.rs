@@ -106,6 +106,26 @@ fn wrapper(map: &Map<String, Json>) -> Option<(&str, &Json)> {
     k.starts_with('$').then_some((k.as_str(), v))
 }
 
+/// What the one-key wrapper `{key: …}` that `json` must be holds; `what` names the wrapper in
+/// the error otherwise.
+fn wrapped<'j>(
+    json: &'j Json,
+    key: &str,
+    what: &str,
+    context: &str,
+) -> Result<&'j Json, ValueError> {
+    let Json::Object(map) = json else {
+        return Err(err(
+            context,
+            format!("expected {what}, found {}", json_kind(json)),
+        ));
+    };
+    match wrapper(map) {
+        Some((k, inner)) if k == key => Ok(inner),
+        _ => Err(err(context, format!("expected {what}"))),
+    }
+}
+
 fn wrapped_string<'j>(
     json: &'j Json,
     key: &str,
@@ -241,15 +261,7 @@ fn read_decimal(json: &Json, context: &str) -> Result<Decimal128, ValueError> {
 }
 
 fn read_binary(json: &Json, context: &str) -> Result<(Vec<u8>, u8), ValueError> {
-    let Json::Object(map) = json else {
-        return Err(err(
-            context,
-            format!("expected binary data ($binary), found {}", json_kind(json)),
-        ));
-    };
-    let Some(("$binary", inner)) = wrapper(map) else {
-        return Err(err(context, "expected binary data ($binary)"));
-    };
+    let inner = wrapped(json, "$binary", "binary data ($binary)", context)?;
     let (b64, subtype) = match inner {
         Json::String(s) => (s.as_str(), 0u8),
         Json::Object(m) => {
@@ -290,15 +302,7 @@ fn read_binary(json: &Json, context: &str) -> Result<(Vec<u8>, u8), ValueError> 
 }
 
 fn read_date(json: &Json, context: &str) -> Result<Timestamp, ValueError> {
-    let Json::Object(map) = json else {
-        return Err(err(
-            context,
-            format!("expected a date ($date), found {}", json_kind(json)),
-        ));
-    };
-    let Some(("$date", inner)) = wrapper(map) else {
-        return Err(err(context, "expected a date ($date)"));
-    };
+    let inner = wrapped(json, "$date", "a date ($date)", context)?;
     match inner {
         Json::String(s) => iso8601::parse(s).map_err(|e| err(context, e.to_string())),
         Json::Number(_) | Json::Object(_) => {
