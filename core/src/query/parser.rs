@@ -161,27 +161,29 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Predicate, QueryError> {
-        let mut left = self.and()?;
-        loop {
-            let t = &self.peek().tok;
-            if *t == Tok::Punct("||") || is_kw(t, "OR") {
-                self.bump();
-                let right = self.and()?;
-                left = Predicate::Or(Box::new(left), Box::new(right));
-            } else {
-                return Ok(left);
-            }
-        }
+        self.logical("||", "OR", Self::and, Predicate::Or)
     }
 
     fn and(&mut self) -> Result<Predicate, QueryError> {
-        let mut left = self.not()?;
+        self.logical("&&", "AND", Self::not, Predicate::And)
+    }
+
+    /// One precedence level of logic: `operand`s joined, left to right, by `punct` or the
+    /// keyword `kw` (`||`/`OR` over conjunctions, `&&`/`AND` over negations) through `join`.
+    fn logical(
+        &mut self,
+        punct: &'static str,
+        kw: &str,
+        operand: fn(&mut Self) -> Result<Predicate, QueryError>,
+        join: fn(Box<Predicate>, Box<Predicate>) -> Predicate,
+    ) -> Result<Predicate, QueryError> {
+        let mut left = operand(self)?;
         loop {
             let t = &self.peek().tok;
-            if *t == Tok::Punct("&&") || is_kw(t, "AND") {
+            if *t == Tok::Punct(punct) || is_kw(t, kw) {
                 self.bump();
-                let right = self.not()?;
-                left = Predicate::And(Box::new(left), Box::new(right));
+                let right = operand(self)?;
+                left = join(Box::new(left), Box::new(right));
             } else {
                 return Ok(left);
             }
