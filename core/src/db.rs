@@ -716,14 +716,14 @@ fn rebuild_tables(conn: &Connection, old: &Schema, live: &Catalog) -> Result<Cat
                             .default
                             .clone()
                             .unwrap_or_else(|| encode::zero_value(p.ty));
-                        let sql = crate::storage::encode::encode_scalar(p.ty, &value).map_err(
-                            |expected| StorageError::TypeMismatch {
+                        let sql = encode::encode_scalar(p.ty, &value).map_err(|expected| {
+                            StorageError::TypeMismatch {
                                 class: class.name.clone(),
                                 property: p.name.clone(),
                                 expected: expected.into(),
                                 found: value.type_name().into(),
-                            },
-                        )?;
+                            }
+                        })?;
                         args.push(sql);
                         cols.push(layout::quote(&p.name));
                         select.push(format!("?{}", args.len()));
@@ -1541,9 +1541,9 @@ impl WriteTransaction {
                     .into());
                 };
                 let new = n.wrapping_add(delta);
-                // An addition is not a write of the field: its clock stays that of the last set, so
-                // a concurrent remote set is judged against that set, and the addition counts on top
-                // (the sync merge rule; `sync_store` remembers the addition itself).
+                // An addition is not a write of the field: its clock stays that of the last
+                // set, so a concurrent remote set is judged against that set, and the addition
+                // counts on top (the sync merge rule; `sync_store` remembers the addition itself).
                 let written = store.field_clock(&t.class.name, t.row, &t.prop.name)?;
                 store.set_property(ctx, t.class, t.prop, t.row, &Value::Int(new))?;
                 store.record_field_clock(
