@@ -64,6 +64,14 @@ pub struct Catalog {
 /// `_replica`, then each single-valued property (and a mixed property's tag column).
 pub fn insert_columns(class: &ObjectSchema) -> Vec<String> {
     let mut cols = vec!["_clock".to_owned(), "_replica".to_owned()];
+    cols.extend(value_columns(class));
+    cols
+}
+
+/// The columns that hold `class`'s values, quoted, in property order: each single-valued
+/// property, and a mixed property's tag column after it.
+pub fn value_columns(class: &ObjectSchema) -> Vec<String> {
+    let mut cols = Vec::new();
     for prop in &class.properties {
         if storage_of(prop) == Storage::Column {
             cols.push(quote(&prop.name));

@@ -454,15 +454,7 @@ impl<'a> Store<'a> {
 
     /// All fields of the object at `row` (collections, embedded objects and links resolved).
     pub fn read_object(&self, class: &ObjectSchema, row: i64) -> Result<Document> {
-        let mut cols = Vec::new();
-        for prop in &class.properties {
-            if storage_of(prop) == Storage::Column {
-                cols.push(quote(&prop.name));
-                if prop.ty == PropertyType::Mixed {
-                    cols.push(quote(&tag_column(&prop.name)));
-                }
-            }
-        }
+        let cols = super::layout::value_columns(class);
         let sql = format!(
             "SELECT {} FROM {} WHERE _row = ?1",
             if cols.is_empty() {
@@ -550,7 +542,9 @@ impl<'a> Store<'a> {
             })
     }
 
-    fn value_columns(prop: &Property) -> &'static str {
+    /// The columns of an element table that hold an element of `prop`: its value and, for a
+    /// mixed property, its tag (else NULL).
+    pub(crate) fn element_columns(prop: &Property) -> &'static str {
         if prop.ty == PropertyType::Mixed {
             "value, \"value@type\""
         } else {
@@ -566,7 +560,7 @@ impl<'a> Store<'a> {
         row: i64,
     ) -> Result<Value> {
         let table = self.cat.elements(&class.name, &prop.name);
-        let vc = Self::value_columns(prop);
+        let vc = Self::element_columns(prop);
         match prop.collection {
             Collection::Dictionary => {
                 let mut stmt = self
@@ -650,7 +644,7 @@ impl<'a> Store<'a> {
         self.conn
             .prepare_cached(&format!(
                 "SELECT {} FROM {} WHERE _row = ?1",
-                Self::value_columns(prop),
+                Self::element_columns(prop),
                 self.cat.elements(&class.name, &prop.name)
             ))?
             .query_row([elem_row], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -812,14 +812,6 @@ impl<'a> SqliteMergeStore<'a> {
         })
     }
 
-    fn value_columns(prop: &Property) -> &'static str {
-        if prop.ty == PropertyType::Mixed {
-            "value, \"value@type\""
-        } else {
-            "value, NULL"
-        }
-    }
-
     // ---------- metadata ----------
 
     fn object_meta(&self, object: &Link) -> Result<(Option<Stamp>, Option<Stamp>)> {
@@ -1067,7 +1059,7 @@ impl<'a> SqliteMergeStore<'a> {
         self.conn()
             .prepare_cached(&format!(
                 "SELECT _row, pos, {} FROM {} WHERE owner = ?1 AND eclock = ?2 AND ereplica = ?3 AND eseq = ?4",
-                Self::value_columns(prop),
+                Store::element_columns(prop),
                 self.store.cat.elements(&class.name, &prop.name)
             ))
             .map_err(sql_err)?
@@ -1101,7 +1093,7 @@ impl<'a> SqliteMergeStore<'a> {
         self.conn()
             .prepare_cached(&format!(
                 "SELECT {} FROM {} WHERE owner = ?1 AND key = ?2",
-                Self::value_columns(prop),
+                Store::element_columns(prop),
                 self.store.cat.elements(&class.name, &prop.name)
             ))
             .map_err(sql_err)?
