@@ -64,25 +64,20 @@ impl InMemoryStore {
             .collect()
     }
 
+    /// Removes the entries of `map` for `object` whose path lies strictly inside `prefix`.
+    fn remove_inside<V>(map: &mut BTreeMap<Place, V>, object: &Link, prefix: &[PathSegment]) {
+        for key in Self::keys_inside(map, object, prefix) {
+            map.remove(&key);
+        }
+    }
+
     fn drop_inside(&mut self, object: &Link, prefix: &[PathSegment]) {
-        for key in Self::keys_inside(&self.fields, object, prefix) {
-            self.fields.remove(&key);
-        }
-        for key in Self::keys_inside(&self.adds, object, prefix) {
-            self.adds.remove(&key);
-        }
-        for key in Self::keys_inside(&self.lists, object, prefix) {
-            self.lists.remove(&key);
-        }
-        for key in Self::keys_inside(&self.sets, object, prefix) {
-            self.sets.remove(&key);
-        }
-        for key in Self::keys_inside(&self.dictionaries, object, prefix) {
-            self.dictionaries.remove(&key);
-        }
-        for key in Self::keys_inside(&self.clears, object, prefix) {
-            self.clears.remove(&key);
-        }
+        Self::remove_inside(&mut self.fields, object, prefix);
+        Self::remove_inside(&mut self.adds, object, prefix);
+        Self::remove_inside(&mut self.lists, object, prefix);
+        Self::remove_inside(&mut self.sets, object, prefix);
+        Self::remove_inside(&mut self.dictionaries, object, prefix);
+        Self::remove_inside(&mut self.clears, object, prefix);
     }
 
     /// The visible object, or `None` if it does not exist. Links to objects that do not exist
