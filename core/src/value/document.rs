@@ -31,8 +31,10 @@ pub type FieldName = Cow<'static, str>;
 #[derive(Clone, Default)]
 pub struct Document {
     entries: Vec<(FieldName, Value)>,
-    /// Name → place in `entries`, kept only for wide documents.
-    index: Option<HashMap<FieldName, usize>>,
+    /// Name → place in `entries`, kept only for wide documents; boxed so that a document, and
+    /// so every `Value`, stays small (an unboxed map would make every `Value` 72 bytes, not 48).
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<FieldName, usize>>>,
 }
 
 impl Document {
@@ -85,11 +87,13 @@ impl Document {
 
     fn reindex(&mut self) {
         self.index = (self.entries.len() > INDEX_FROM).then(|| {
-            self.entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect()
+            Box::new(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            )
         });
     }
 
@@ -352,6 +356,13 @@ mod tests {
         }
         assert_eq!(d.get("f9"), Some(&Value::Bool(true)));
         assert!(!d.contains_key("g"));
+    }
+
+    #[test]
+    fn a_document_keeps_values_small() {
+        // Every field and list element is a `Value`: an unboxed index would make it 72 bytes.
+        assert!(std::mem::size_of::<Document>() <= 32);
+        assert!(std::mem::size_of::<Value>() <= 48);
     }
 
     #[test]
