@@ -664,7 +664,7 @@ impl Reader<'_> {
         })
     }
 
-    /// Reads one record: an instruction, or (tag 13) a create and its field sets.
+    /// Reads one record: an instruction, or (tags 13 and 14) a create and its field sets.
     fn record(&mut self, out: &mut Vec<Instruction>) -> Result<()> {
         let Link { class, pk } = self.object()?;
         let n = self.len()?;
@@ -678,38 +678,30 @@ impl Reader<'_> {
             });
         }
         let tag = self.byte()?;
-        if tag == CREATE_WITH_FIELDS && self.version >= 2 {
+        let shaped = tag == CREATE_WITH_SHAPE && self.version >= 3;
+        if shaped || (tag == CREATE_WITH_FIELDS && self.version >= 2) {
             if !path.is_empty() {
                 return Err(bad("a create has a path"));
             }
-            let n = self.len()?;
-            out.push(Instruction::create(class.clone(), pk.clone()));
-            for _ in 0..n {
-                let name = self.name()?;
-                let value = self.value()?;
-                out.push(Instruction::at(
-                    class.clone(),
-                    pk.clone(),
-                    vec![PathSegment::Property(name)],
-                    Operation::Set { value },
-                ));
-            }
-            return Ok(());
-        }
-        if tag == CREATE_WITH_SHAPE && self.version >= 3 {
-            if !path.is_empty() {
-                return Err(bad("a create has a path"));
-            }
-            let shape = self.len()?;
-            let n = self
-                .shapes
-                .get(shape)
-                .ok_or_else(|| bad("a shape index is out of range"))?
-                .len();
+            // Tag 14 names a shape for its fields; tag 13 counts them and names each.
+            let shape = if shaped { Some(self.len()?) } else { None };
+            let n = match shape {
+                Some(shape) => self
+                    .shapes
+                    .get(shape)
+                    .ok_or_else(|| bad("a shape index is out of range"))?
+                    .len(),
+                None => self.len()?,
+            };
             out.push(Instruction::create(class.clone(), pk.clone()));
             for i in 0..n {
-                let (name, kind) = self.shapes[shape][i].clone();
-                let value = self.shaped(kind)?;
+                let (name, value) = match shape {
+                    Some(shape) => {
+                        let (name, kind) = self.shapes[shape][i].clone();
+                        (name, self.shaped(kind)?)
+                    }
+                    None => (self.name()?, self.value()?),
+                };
                 out.push(Instruction::at(
                     class.clone(),
                     pk.clone(),
