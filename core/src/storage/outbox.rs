@@ -275,18 +275,6 @@ impl Writer {
         self.operation(op);
     }
 
-    /// Records the creation of the object `class`/`pk` with the first values of its fields:
-    /// what `push_parts` records for `Operation::CreateObject` followed by an `Operation::Set`
-    /// at each one-property path, in one record.
-    pub fn push_create(&mut self, class: &str, pk: &PrimaryKey, fields: &[(&str, &Value)]) {
-        let class = self.intern(class);
-        let fields: Vec<_> = fields
-            .iter()
-            .map(|(name, value)| (self.intern(name), *value))
-            .collect();
-        self.push_create_at(class, pk, fields.into_iter());
-    }
-
     /// The index of `name` in this entry's string table (added if new): what
     /// [`Writer::push_create_at`] takes for class and property names, so that a caller
     /// creating many objects of one class looks its names up once.
@@ -294,8 +282,10 @@ impl Writer {
         self.intern(name)
     }
 
-    /// [`Writer::push_create`] with the class and the field names given by their
-    /// [`Writer::name_index`].
+    /// Records the creation of the object of class `class` and primary key `pk` with the first
+    /// values of its fields, class and field names given by their [`Writer::name_index`]: what
+    /// `push_parts` records for `Operation::CreateObject` followed by an `Operation::Set` at
+    /// each one-property path, in one record.
     pub fn push_create_at<'v>(
         &mut self,
         class: usize,
@@ -816,6 +806,17 @@ mod tests {
 
     use super::*;
 
+    /// Records a create with named fields, as the recorder does for a create that matches no
+    /// shape.
+    fn push_create(w: &mut Writer, class: &str, pk: &PrimaryKey, fields: &[(&str, &Value)]) {
+        let class = w.name_index(class);
+        let fields: Vec<_> = fields
+            .iter()
+            .map(|(name, value)| (w.name_index(name), *value))
+            .collect();
+        w.push_create_at(class, pk, fields.into_iter());
+    }
+
     #[test]
     fn every_operation_and_value_round_trips() {
         let replica = ReplicaId::new(77).unwrap();
@@ -924,12 +925,13 @@ mod tests {
         let name = Value::String("Rex".into());
         let age = Value::Int(3);
         let mut w = Writer::default();
-        w.push_create(
+        push_create(
+            &mut w,
             "Dog",
             &PrimaryKey::Int(1),
             &[("name", &name), ("age", &age)],
         );
-        w.push_create("Dog", &PrimaryKey::Int(2), &[]);
+        push_create(&mut w, "Dog", &PrimaryKey::Int(2), &[]);
         let set = |pk: i64, field: &str, value: Value| {
             Instruction::at(
                 "Dog",
@@ -977,15 +979,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn version_1_entries_still_read() {
-        // Version 1: every instruction names its class and primary key.
-        let clock = Hlc::new(1_000, 2).unwrap();
-        let mut bytes = vec![1, 7];
-        varint(&mut bytes, clock.to_packed() as u64);
-        bytes.extend_from_slice(&[2, 3, b'D', b'o', b'g', 1, b'n']);
-        // Two instructions: create Dog(5), set Dog(5).n = 9.
-        bytes.extend_from_slice(&[2, 0, 1, 10, 0, 0, 0, 1, 10, 1, 0, 1, 2, 3, 18]);
+    /// The changeset of replica 7 at `clock` that creates Dog(5) with n = 9, then runs `then`.
+    fn dog_5_with_n_9(clock: Hlc, then: Vec<Instruction>) -> Changeset {
         let mut expected = Changeset::new(ReplicaId::new(7).unwrap(), clock);
         expected.instructions = vec![
             Instruction::create("Dog", PrimaryKey::Int(5)),
@@ -998,7 +993,20 @@ mod tests {
                 },
             ),
         ];
-        assert_eq!(decode(&bytes).unwrap(), expected);
+        expected.instructions.extend(then);
+        expected
+    }
+
+    #[test]
+    fn version_1_entries_still_read() {
+        // Version 1: every instruction names its class and primary key.
+        let clock = Hlc::new(1_000, 2).unwrap();
+        let mut bytes = vec![1, 7];
+        varint(&mut bytes, clock.to_packed() as u64);
+        bytes.extend_from_slice(&[2, 3, b'D', b'o', b'g', 1, b'n']);
+        // Two instructions: create Dog(5), set Dog(5).n = 9.
+        bytes.extend_from_slice(&[2, 0, 1, 10, 0, 0, 0, 1, 10, 1, 0, 1, 2, 3, 18]);
+        assert_eq!(decode(&bytes).unwrap(), dog_5_with_n_9(clock, vec![]));
         // A "same object as before" head is not version 1: there it is class index 0.
         let mut v2 = bytes.clone();
         v2[0] = 2;
@@ -1103,20 +1111,8 @@ mod tests {
         bytes.extend_from_slice(&[2, 3, b'D', b'o', b'g', 1, b'n']);
         // Create Dog(5) with n = 9, then erase the same object.
         bytes.extend_from_slice(&[3, 1, 1, 10, 0, 13, 1, 1, 3, 18, 0, 0, 1]);
-        let mut expected = Changeset::new(ReplicaId::new(7).unwrap(), clock);
-        expected.instructions = vec![
-            Instruction::create("Dog", PrimaryKey::Int(5)),
-            Instruction::at(
-                "Dog",
-                PrimaryKey::Int(5),
-                vec![PathSegment::Property("n".into())],
-                Operation::Set {
-                    value: Value::Int(9),
-                },
-            ),
-            Instruction::erase("Dog", PrimaryKey::Int(5)),
-        ];
-        assert_eq!(decode(&bytes).unwrap(), expected);
+        let erase = Instruction::erase("Dog", PrimaryKey::Int(5));
+        assert_eq!(decode(&bytes).unwrap(), dog_5_with_n_9(clock, vec![erase]));
     }
 
     proptest::proptest! {
@@ -1130,7 +1126,7 @@ mod tests {
             let _ = decode(&noise);
             let mut w = Writer::default();
             let name = Value::String("Rex".into());
-            w.push_create("Dog", &PrimaryKey::Int(1), &[("name", &name)]);
+            push_create(&mut w, "Dog", &PrimaryKey::Int(1), &[("name", &name)]);
             let (class, field) = (w.name_index("Dog"), w.name_index("name"));
             let shape = w.add_shape(vec![(field, 6)]);
             w.push_create_shaped(class, &PrimaryKey::Int(2), shape, [name.clone()].iter());
