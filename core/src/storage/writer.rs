@@ -73,7 +73,7 @@ impl WriterConn {
     pub fn with_insert<'s, R>(
         &self,
         class: &str,
-        sql: impl FnOnce() -> Result<&'s str>,
+        sql: impl Fn() -> Result<&'s str>,
         f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
     ) -> Result<R> {
         self.with_dependent(|conn, kept| {
@@ -83,28 +83,27 @@ impl WriterConn {
                 return f(&mut stmt);
             };
             let last = kept.last.get();
-            if let Some((_, stmt)) = inserts.get_index_mut(last).filter(|(k, _)| *k == class) {
-                return f(stmt);
-            }
-            if let Some((at, _, stmt)) = inserts.get_full_mut(class) {
-                kept.last.set(at);
-                return f(stmt);
-            }
-            match inserts.entry(class.to_owned()) {
-                indexmap::map::Entry::Occupied(entry) => {
-                    kept.last.set(entry.index());
-                    f(entry.into_mut())
-                }
-                indexmap::map::Entry::Vacant(entry) => {
-                    kept.last.set(entry.index());
-                    f(entry.insert(conn.prepare(sql()?)?))
+            let at = match inserts.get_index(last) {
+                Some((k, _)) if k == class => last,
+                _ => match inserts.get_index_of(class) {
+                    Some(i) => i,
+                    None => {
+                        let stmt = conn.prepare(sql()?)?;
+                        inserts.insert_full(class.to_owned(), stmt).0
+                    }
+                },
+            };
+            kept.last.set(at);
+            match inserts.get_index_mut(at) {
+                Some((_, stmt)) => f(stmt),
+                None => {
+                    let mut stmt = conn.prepare_cached(sql()?)?;
+                    f(&mut stmt)
                 }
             }
         })
     }
-}
 
-impl WriterConn {
     /// Calls `f` with `sql` prepared once and kept (instead of rusqlite's statement cache,
     /// which hashes the SQL twice and updates its LRU list on every use).
     pub fn with_kept<R>(
